@@ -1,0 +1,1 @@
+//! ep-accounts

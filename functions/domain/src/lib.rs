@@ -1,0 +1,1 @@
+//! Rules of SPEC.md as pure functions.
