@@ -1,0 +1,209 @@
+//! Configuration: environment variables read once into one typed struct. Every
+//! *(config)* default of SPEC.md lives here; the README's configuration table lists
+//! the same variables.
+
+use std::path::PathBuf;
+
+/// A variable that is set but cannot be used.
+#[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
+#[error("configuration: {var} = {value:?} is invalid: {reason}")]
+pub struct ConfigError {
+    pub var: &'static str,
+    pub value: String,
+    pub reason: &'static str,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+pub struct Config {
+    /// Base URL of the portal, used in email links (`EP_PUBLIC_URL`).
+    pub public_url: String,
+    /// Sender of every email (`EP_MAIL_FROM`).
+    pub mail_from: String,
+    /// Email of the first platform admin, created at first start (`EP_ADMIN_EMAIL`).
+    pub admin_email: String,
+    /// Local runs: directory holding the database, attachments and outbox (`EP_DATA_DIR`).
+    pub data_dir: PathBuf,
+    /// Local runs: address the gateway listens on (`EP_LISTEN`).
+    pub listen: String,
+    /// AWS: DynamoDB table name (`EP_TABLE`).
+    pub table_name: String,
+    /// AWS: attachments bucket (`EP_ATTACHMENTS_BUCKET`).
+    pub attachments_bucket: String,
+    /// Address of a clamd daemon, e.g. `127.0.0.1:3310` (`EP_CLAMD`); none: built-in checks only.
+    pub clamd: Option<String>,
+    /// Validity of account-creation and reset links, hours (`EP_LINK_TTL_HOURS`, 72).
+    pub link_ttl_hours: i64,
+    /// Session idle timeout, minutes (`EP_SESSION_IDLE_MINUTES`, 30).
+    pub session_idle_minutes: i64,
+    /// Session absolute lifetime, hours (`EP_SESSION_ABSOLUTE_HOURS`, 12).
+    pub session_absolute_hours: i64,
+    /// Password lifetime, days (`EP_PASSWORD_MAX_AGE_DAYS`, 180).
+    pub password_max_age_days: i64,
+    /// Expiry reminder, days before expiry (`EP_PASSWORD_REMINDER_DAYS`, 15).
+    pub password_reminder_days: i64,
+    /// Previous passwords that cannot be reused (`EP_PASSWORD_HISTORY`, 5).
+    pub password_history: u32,
+    /// Largest attachment, bytes (`EP_ATTACHMENT_MAX_BYTES`, 10 MB).
+    pub attachment_max_bytes: u64,
+    /// Attachments per request (`EP_ATTACHMENT_MAX_COUNT`, 5).
+    pub attachment_max_count: u32,
+    /// Months a closed request is kept (`EP_REQUEST_RETENTION_MONTHS`, 12).
+    pub request_retention_months: i64,
+    /// Months audit events are kept (`EP_AUDIT_RETENTION_MONTHS`, 12).
+    pub audit_retention_months: i64,
+    /// Hours a failing email is retried before it is marked failed (`EP_EMAIL_RETRY_HOURS`, 24).
+    pub email_retry_hours: i64,
+    /// Most items one maintenance run handles (`EP_MAINTENANCE_BATCH`, 500).
+    pub maintenance_batch: u32,
+    /// Log format: `json` (Lambda) or `text` (`EP_LOG_FORMAT`).
+    pub log_json: bool,
+}
+
+impl Config {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|k| std::env::var(k).ok())
+    }
+
+    /// Reads configuration through `get` (tests pass a map).
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let text = |var: &'static str, default: &str| -> String {
+            get(var)
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty())
+                .unwrap_or_else(|| default.to_owned())
+        };
+        let int = |var: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
+            match get(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
+                None => Ok(default),
+                Some(v) => match v.parse::<i64>() {
+                    Ok(n) if (min..=max).contains(&n) => Ok(n),
+                    _ => Err(ConfigError {
+                        var,
+                        value: v,
+                        reason: "expected a whole number in the allowed range",
+                    }),
+                },
+            }
+        };
+        let listen = text("EP_LISTEN", "127.0.0.1:8080");
+        let public_url = text("EP_PUBLIC_URL", &format!("http://{listen}"))
+            .trim_end_matches('/')
+            .to_owned();
+        if !(public_url.starts_with("https://") || public_url.starts_with("http://")) {
+            return Err(ConfigError {
+                var: "EP_PUBLIC_URL",
+                value: public_url,
+                reason: "expected an http:// or https:// URL",
+            });
+        }
+        let mail_from = text(
+            "EP_MAIL_FROM",
+            "Espace Partenaires <ne-pas-repondre@espace-partenaires.example.org>",
+        );
+        if mail_from.parse::<lettre::message::Mailbox>().is_err() {
+            return Err(ConfigError {
+                var: "EP_MAIL_FROM",
+                value: mail_from,
+                reason: "expected an email address, optionally with a display name",
+            });
+        }
+        let admin_email = text("EP_ADMIN_EMAIL", "admin@example.org");
+        if admin_email.parse::<lettre::Address>().is_err() {
+            return Err(ConfigError {
+                var: "EP_ADMIN_EMAIL",
+                value: admin_email,
+                reason: "expected an email address",
+            });
+        }
+        let log = text("EP_LOG_FORMAT", "text");
+        if log != "json" && log != "text" {
+            return Err(ConfigError {
+                var: "EP_LOG_FORMAT",
+                value: log,
+                reason: "expected json or text",
+            });
+        }
+        Ok(Config {
+            public_url,
+            mail_from,
+            admin_email,
+            data_dir: PathBuf::from(text("EP_DATA_DIR", "data")),
+            listen,
+            table_name: text("EP_TABLE", "espace-partenaires"),
+            attachments_bucket: text("EP_ATTACHMENTS_BUCKET", "espace-partenaires-attachments"),
+            clamd: get("EP_CLAMD").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+            link_ttl_hours: int("EP_LINK_TTL_HOURS", 72, 1, 24 * 30)?,
+            session_idle_minutes: int("EP_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)?,
+            session_absolute_hours: int("EP_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)?,
+            password_max_age_days: int("EP_PASSWORD_MAX_AGE_DAYS", 180, 1, 3650)?,
+            password_reminder_days: int("EP_PASSWORD_REMINDER_DAYS", 15, 1, 365)?,
+            password_history: int("EP_PASSWORD_HISTORY", 5, 0, 50)? as u32,
+            attachment_max_bytes: int("EP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024)? as u64,
+            attachment_max_count: int("EP_ATTACHMENT_MAX_COUNT", 5, 1, 50)? as u32,
+            request_retention_months: int("EP_REQUEST_RETENTION_MONTHS", 12, 1, 120)?,
+            audit_retention_months: int("EP_AUDIT_RETENTION_MONTHS", 12, 1, 120)?,
+            email_retry_hours: int("EP_EMAIL_RETRY_HOURS", 24, 1, 24 * 14)?,
+            maintenance_batch: int("EP_MAINTENANCE_BATCH", 500, 1, 100_000)? as u32,
+            log_json: log == "json",
+        })
+    }
+
+    /// Whether cookies may carry `Secure` and the `__Host-` prefix: only over HTTPS.
+    /// On plain-HTTP localhost (development) the cookie is `ep_session` without
+    /// `Secure`, as browsers would drop a Secure cookie there.
+    pub fn https(&self) -> bool {
+        self.public_url.starts_with("https://")
+    }
+}
+
+/// Sets up `tracing`: JSON lines on Lambda, text locally. Logs carry ids only.
+pub fn init_tracing(json: bool) {
+    use tracing_subscriber::EnvFilter;
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let _ = if json {
+        builder.json().without_time().try_init()
+    } else {
+        builder.try_init()
+    };
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::collections::HashMap;
+
+    fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
+        let map: HashMap<String, String> =
+            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        Config::from_lookup(|k| map.get(k).cloned())
+    }
+
+    #[test]
+    fn defaults_follow_the_spec() {
+        let c = cfg(&[]).expect("defaults are valid");
+        assert_eq!(c.link_ttl_hours, 72);
+        assert_eq!(c.password_max_age_days, 180);
+        assert_eq!(c.password_reminder_days, 15);
+        assert_eq!(c.password_history, 5);
+        assert_eq!(c.attachment_max_bytes, 10 * 1024 * 1024);
+        assert_eq!(c.attachment_max_count, 5);
+        assert_eq!(c.request_retention_months, 12);
+        assert_eq!(c.audit_retention_months, 12);
+        assert_eq!(c.session_idle_minutes, 30);
+        assert_eq!(c.session_absolute_hours, 12);
+        assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert!(!c.https());
+    }
+
+    #[test]
+    fn a_bad_value_names_the_variable() {
+        let e = cfg(&[("EP_PASSWORD_MAX_AGE_DAYS", "six mois")]).unwrap_err();
+        assert_eq!(e.var, "EP_PASSWORD_MAX_AGE_DAYS");
+        let e = cfg(&[("EP_PUBLIC_URL", "portail.example.org")]).unwrap_err();
+        assert_eq!(e.var, "EP_PUBLIC_URL");
+        let e = cfg(&[("EP_ADMIN_EMAIL", "pas-une-adresse")]).unwrap_err();
+        assert_eq!(e.var, "EP_ADMIN_EMAIL");
+    }
+}

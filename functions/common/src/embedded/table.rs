@@ -1,0 +1,343 @@
+//! The Table port on SQLite: one file, WAL, `secure_delete` on (erased personal data
+//! really leaves the file: see TOOLCHAIN.md "Erasure").
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use async_trait::async_trait;
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
+use serde_json::{Map, Value};
+
+use crate::table::{
+    Cond, Index, Item, Page, Query, SkRange, StoreError, Table, Write, apply_update, cond_holds,
+    validate_transaction,
+};
+
+/// Upper bound appended to a prefix for a range scan (largest Unicode scalar).
+const PREFIX_END: char = '\u{10FFFF}';
+
+pub struct SqliteTable {
+    conn: Arc<Mutex<Connection>>,
+}
+
+fn unavailable(e: impl std::fmt::Display) -> StoreError {
+    StoreError::Unavailable(e.to_string())
+}
+
+impl SqliteTable {
+    /// Opens (or creates) the database file.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = Connection::open(path).map_err(unavailable)?;
+        Self::init(conn)
+    }
+
+    /// An in-memory database (tests, benchmarks).
+    pub fn in_memory() -> Result<Self, StoreError> {
+        Self::init(Connection::open_in_memory().map_err(unavailable)?)
+    }
+
+    fn init(conn: Connection) -> Result<Self, StoreError> {
+        conn.execute_batch(
+            "PRAGMA journal_mode = WAL;
+             PRAGMA synchronous = NORMAL;
+             PRAGMA secure_delete = ON;
+             PRAGMA foreign_keys = OFF;
+             PRAGMA busy_timeout = 5000;
+             CREATE TABLE IF NOT EXISTS items (
+                 pk TEXT NOT NULL,
+                 sk TEXT NOT NULL,
+                 body TEXT NOT NULL,
+                 gsi1pk TEXT,
+                 gsi1sk TEXT,
+                 due_pk TEXT,
+                 due_at TEXT,
+                 PRIMARY KEY (pk, sk)
+             ) WITHOUT ROWID;
+             CREATE INDEX IF NOT EXISTS items_gsi1 ON items (gsi1pk, gsi1sk, pk, sk)
+                 WHERE gsi1pk IS NOT NULL;
+             CREATE INDEX IF NOT EXISTS items_due ON items (due_pk, due_at, pk, sk)
+                 WHERE due_pk IS NOT NULL;",
+        )
+        .map_err(unavailable)?;
+        Ok(SqliteTable {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    async fn with_conn<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        let conn = self.conn.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = conn
+                .lock()
+                .map_err(|_| StoreError::Unavailable("database lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
+    }
+
+    /// Moves the write-ahead log into the database file and truncates it, so that
+    /// erased content leaves every file of the data directory. Called after a purge.
+    pub async fn checkpoint(&self) -> Result<(), StoreError> {
+        self.with_conn(|c| {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
+                .map_err(unavailable)
+        })
+        .await
+    }
+
+    /// Number of items (benchmarks, diagnostics).
+    pub async fn count(&self) -> Result<u64, StoreError> {
+        self.with_conn(|c| {
+            c.query_row("SELECT count(*) FROM items", [], |r| r.get::<_, i64>(0))
+                .map(|n| n as u64)
+                .map_err(unavailable)
+        })
+        .await
+    }
+
+    /// Writes many items in one SQLite transaction, without conditions (seeding,
+    /// benchmarks). Not part of the port.
+    pub async fn bulk_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
+        for item in &items {
+            item.validate()?;
+        }
+        self.with_conn(move |c| {
+            let tx = c.transaction().map_err(unavailable)?;
+            for item in &items {
+                write_item(&tx, item.attrs())?;
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+}
+
+fn read_item(c: &Connection, pk: &str, sk: &str) -> Result<Option<Map<String, Value>>, StoreError> {
+    let body: Option<String> = c
+        .query_row(
+            "SELECT body FROM items WHERE pk = ?1 AND sk = ?2",
+            params![pk, sk],
+            |r| r.get(0),
+        )
+        .optional()
+        .map_err(unavailable)?;
+    body.map(|b| decode(&b)).transpose()
+}
+
+fn decode(body: &str) -> Result<Map<String, Value>, StoreError> {
+    match serde_json::from_str(body) {
+        Ok(Value::Object(m)) => Ok(m),
+        _ => Err(StoreError::Corrupt("item body is not a JSON object".into())),
+    }
+}
+
+fn write_item(c: &Connection, map: &Map<String, Value>) -> Result<(), StoreError> {
+    let item = Item::from_map(map.clone())?;
+    let (g1p, g1s) = match item.index_key(Index::Gsi1) {
+        Some((p, s)) => (Some(p), Some(s)),
+        None => (None, None),
+    };
+    let (dp, da) = match item.index_key(Index::Due) {
+        Some((p, s)) => (Some(p), Some(s)),
+        None => (None, None),
+    };
+    let body = serde_json::to_string(map).map_err(|e| StoreError::Invalid(e.to_string()))?;
+    c.execute(
+        "INSERT OR REPLACE INTO items (pk, sk, body, gsi1pk, gsi1sk, due_pk, due_at)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+        params![item.pk(), item.sk(), body, g1p, g1s, dp, da],
+    )
+    .map_err(unavailable)?;
+    Ok(())
+}
+
+fn delete_item(c: &Connection, pk: &str, sk: &str) -> Result<(), StoreError> {
+    c.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![pk, sk])
+        .map_err(unavailable)?;
+    Ok(())
+}
+
+fn encode_cursor(parts: &[&str]) -> String {
+    use base64::Engine;
+    let json = serde_json::to_vec(parts).unwrap_or_default();
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(json)
+}
+
+fn decode_cursor(cursor: &str, len: usize) -> Result<Vec<String>, StoreError> {
+    use base64::Engine;
+    let bad = || StoreError::Invalid("invalid pagination cursor".into());
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(cursor)
+        .map_err(|_| bad())?;
+    let parts: Vec<String> = serde_json::from_slice(&bytes).map_err(|_| bad())?;
+    if parts.len() != len {
+        return Err(bad());
+    }
+    Ok(parts)
+}
+
+fn run_query(c: &Connection, q: &Query) -> Result<Page, StoreError> {
+    let (pcol, scol) = q.index.key_attrs();
+    let table_index = q.index == Index::Table;
+    let mut sql = format!("SELECT body FROM items WHERE {pcol} = ?");
+    let mut args: Vec<String> = vec![q.pk.clone()];
+    if !table_index {
+        sql.push_str(&format!(" AND {scol} IS NOT NULL"));
+    }
+    match &q.sk {
+        SkRange::All => {}
+        SkRange::Prefix(p) => {
+            sql.push_str(&format!(" AND {scol} >= ? AND {scol} < ?"));
+            args.push(p.clone());
+            args.push(format!("{p}{PREFIX_END}"));
+        }
+        SkRange::Between(a, b) => {
+            sql.push_str(&format!(" AND {scol} >= ? AND {scol} <= ?"));
+            args.push(a.clone());
+            args.push(b.clone());
+        }
+        SkRange::AtMost(b) => {
+            sql.push_str(&format!(" AND {scol} <= ?"));
+            args.push(b.clone());
+        }
+        SkRange::AtLeast(a) => {
+            sql.push_str(&format!(" AND {scol} >= ?"));
+            args.push(a.clone());
+        }
+    }
+    let op = if q.descending { "<" } else { ">" };
+    let dir = if q.descending { "DESC" } else { "ASC" };
+    if let Some(cursor) = &q.start {
+        if table_index {
+            let parts = decode_cursor(cursor, 1)?;
+            sql.push_str(&format!(" AND sk {op} ?"));
+            args.extend(parts);
+        } else {
+            let parts = decode_cursor(cursor, 3)?;
+            sql.push_str(&format!(" AND ({scol}, pk, sk) {op} (?, ?, ?)"));
+            args.extend(parts);
+        }
+    }
+    if table_index {
+        sql.push_str(&format!(" ORDER BY sk {dir}"));
+    } else {
+        sql.push_str(&format!(" ORDER BY {scol} {dir}, pk {dir}, sk {dir}"));
+    }
+    sql.push_str(&format!(" LIMIT {}", q.limit as u64 + 1));
+
+    let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
+    let rows = stmt
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(0))
+        .map_err(unavailable)?;
+    let mut items = Vec::new();
+    for row in rows {
+        let body = row.map_err(unavailable)?;
+        items.push(Item::from_map(decode(&body)?)?);
+    }
+    let next = if items.len() > q.limit as usize {
+        items.truncate(q.limit as usize);
+        items.last().map(|last| {
+            if table_index {
+                encode_cursor(&[last.sk()])
+            } else {
+                let s = last.get_str(scol).unwrap_or("");
+                encode_cursor(&[s, last.pk(), last.sk()])
+            }
+        })
+    } else {
+        None
+    };
+    Ok(Page { items, next })
+}
+
+#[async_trait]
+impl Table for SqliteTable {
+    async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+        let (pk, sk) = (pk.to_owned(), sk.to_owned());
+        self.with_conn(move |c| read_item(c, &pk, &sk)?.map(Item::from_map).transpose())
+            .await
+    }
+
+    async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
+        item.validate()?;
+        self.with_conn(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let current = read_item(&tx, item.pk(), item.sk())?;
+            if !cond_holds(&cond, current.as_ref()) {
+                return Err(StoreError::ConditionFailed);
+            }
+            write_item(&tx, item.attrs())?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn delete(&self, pk: &str, sk: &str, cond: Cond) -> Result<(), StoreError> {
+        let (pk, sk) = (pk.to_owned(), sk.to_owned());
+        self.with_conn(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            let current = read_item(&tx, &pk, &sk)?;
+            if !cond_holds(&cond, current.as_ref()) {
+                return Err(StoreError::ConditionFailed);
+            }
+            delete_item(&tx, &pk, &sk)?;
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+
+    async fn query(&self, query: &Query) -> Result<Page, StoreError> {
+        query.validate()?;
+        let q = query.clone();
+        self.with_conn(move |c| run_query(c, &q)).await
+    }
+
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
+        validate_transaction(&writes)?;
+        self.with_conn(move |c| {
+            let tx = c
+                .transaction_with_behavior(TransactionBehavior::Immediate)
+                .map_err(unavailable)?;
+            // Check every condition first, as DynamoDB does, then apply.
+            let mut failed = Vec::new();
+            let mut currents = Vec::with_capacity(writes.len());
+            for (i, w) in writes.iter().enumerate() {
+                let (pk, sk) = w.key();
+                let current = read_item(&tx, pk, sk)?;
+                let holds = cond_holds(w.cond(), current.as_ref())
+                    && !(matches!(w, Write::Update { .. }) && current.is_none());
+                if !holds {
+                    failed.push(i);
+                }
+                currents.push(current);
+            }
+            if !failed.is_empty() {
+                return Err(StoreError::TransactionCanceled { failed });
+            }
+            for (w, current) in writes.iter().zip(currents) {
+                match w {
+                    Write::Put { item, .. } => write_item(&tx, item.attrs())?,
+                    Write::Update { set, remove, .. } => {
+                        let mut map = current.unwrap_or_default();
+                        apply_update(&mut map, set, remove);
+                        Item::from_map(map.clone())?;
+                        write_item(&tx, &map)?;
+                    }
+                    Write::Delete { pk, sk, .. } => delete_item(&tx, pk, sk)?,
+                    Write::Check { .. } => {}
+                }
+            }
+            tx.commit().map_err(unavailable)
+        })
+        .await
+    }
+}

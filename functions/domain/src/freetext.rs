@@ -1,0 +1,315 @@
+//! Free-text guard (SPEC §4 « Free-text fields », convention §5: « aucune
+//! information non pertinente, inadéquate, ou excessive … ; aucune donnée de
+//! santé », and never the NIR).
+//!
+//! Flags, with their spans so the UI can highlight them:
+//! - health data: words and expressions of `data/health_terms.fr.txt` (diseases,
+//!   treatments, disabilities, pregnancy, addictions, medical specialties…);
+//! - insults and subjective judgements: `data/judgement_terms.fr.txt`;
+//! - a NIR with a valid key ([`crate::nir`]).
+//!
+//! Matching is on whole words, case- and accent-insensitive; `-s`/`-x` plurals,
+//! `-aux`→`-al` and feminine `-ée` are folded on both sides. Expressions of
+//! `data/freetext_allow.fr.txt` (« assurance maladie », « Complémentaire santé
+//! solidaire », « accès aux soins », « carte Vitale », « CPAM »…) mask their
+//! words, so e.g. « maladie » in « assurance maladie » is not flagged.
+
+use crate::error::FieldError;
+use crate::nir::find_nirs;
+use crate::text::{TextSpan, Token, tokenize};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use std::sync::OnceLock;
+
+const HEALTH_TERMS: &str = include_str!("../data/health_terms.fr.txt");
+const JUDGEMENT_TERMS: &str = include_str!("../data/judgement_terms.fr.txt");
+const ALLOWED_EXPRESSIONS: &str = include_str!("../data/freetext_allow.fr.txt");
+
+/// What kind of forbidden content was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FindingCategory {
+    /// A NIR (social security number).
+    Nir,
+    /// Health data.
+    Health,
+    /// Insult or subjective judgement.
+    Judgement,
+}
+
+impl FindingCategory {
+    /// Stable code used in [`FieldError::code`]: `freetext.nir`, `freetext.health`, `freetext.judgement`.
+    pub fn code(self) -> &'static str {
+        match self {
+            FindingCategory::Nir => "freetext.nir",
+            FindingCategory::Health => "freetext.health",
+            FindingCategory::Judgement => "freetext.judgement",
+        }
+    }
+}
+
+/// One flagged word, expression or NIR.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Finding {
+    /// Category.
+    pub category: FindingCategory,
+    /// The list entry that matched (e.g. `"diabète"`), or `"NIR"`.
+    pub term: String,
+    /// Where it is in the text.
+    pub span: TextSpan,
+}
+
+struct Entry {
+    tokens: Vec<String>,
+    display: &'static str,
+    category: FindingCategory,
+}
+
+struct Lexicon {
+    entries: Vec<Entry>,
+    by_first: HashMap<String, Vec<usize>>,
+    allow: Vec<Vec<String>>,
+    allow_by_first: HashMap<String, Vec<usize>>,
+}
+
+/// Folds plural / feminine endings so "hôpitaux" ~ "hôpital", "handicapées" ~ "handicapé".
+fn singular(word: &str) -> String {
+    let n = word.chars().count();
+    if n > 4
+        && let Some(stem) = word.strip_suffix("aux")
+    {
+        return format!("{stem}al");
+    }
+    let w = if n > 3 { word.strip_suffix('s').unwrap_or(word) } else { word };
+    let w = if w.chars().count() > 3 { w.strip_suffix("ee").map_or(w.to_string(), |s| format!("{s}e")) } else { w.to_string() };
+    w
+}
+
+fn words(s: &str) -> Vec<String> {
+    tokenize(s).into_iter().map(|t| singular(&t.folded)).collect()
+}
+
+fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
+    data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+}
+
+fn lexicon() -> &'static Lexicon {
+    static LEX: OnceLock<Lexicon> = OnceLock::new();
+    LEX.get_or_init(|| {
+        let mut entries = Vec::new();
+        for (data, category) in [(HEALTH_TERMS, FindingCategory::Health), (JUDGEMENT_TERMS, FindingCategory::Judgement)] {
+            for l in lines(data) {
+                let tokens = words(l);
+                if !tokens.is_empty() {
+                    entries.push(Entry { tokens, display: l, category });
+                }
+            }
+        }
+        // Longest expressions first so "maladie mentale" wins over "maladie".
+        entries.sort_by(|a, b| b.tokens.len().cmp(&a.tokens.len()));
+        let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, e) in entries.iter().enumerate() {
+            by_first.entry(e.tokens[0].clone()).or_default().push(i);
+        }
+        let allow: Vec<Vec<String>> = lines(ALLOWED_EXPRESSIONS).map(words).filter(|w| !w.is_empty()).collect();
+        let mut allow_by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        for (i, a) in allow.iter().enumerate() {
+            allow_by_first.entry(a[0].clone()).or_default().push(i);
+        }
+        Lexicon { entries, by_first, allow, allow_by_first }
+    })
+}
+
+/// The maintained list of one category (display forms), e.g. for a help page.
+pub fn term_list(category: FindingCategory) -> Vec<&'static str> {
+    lexicon().entries.iter().filter(|e| e.category == category).map(|e| e.display).collect()
+}
+
+fn matches_at(seq: &[String], toks: &[String], at: usize) -> bool {
+    toks.len() >= at + seq.len() && seq.iter().zip(&toks[at..]).all(|(a, b)| a == b)
+}
+
+/// Scans `text`; findings are sorted by position.
+pub fn scan_free_text(text: &str) -> Vec<Finding> {
+    let lex = lexicon();
+    let tokens: Vec<Token> = tokenize(text);
+    let norm: Vec<String> = tokens.iter().map(|t| singular(&t.folded)).collect();
+
+    let mut masked = vec![false; norm.len()];
+    for i in 0..norm.len() {
+        if let Some(cands) = lex.allow_by_first.get(&norm[i]) {
+            for &a in cands {
+                let seq = &lex.allow[a];
+                if matches_at(seq, &norm, i) {
+                    masked[i..i + seq.len()].iter_mut().for_each(|m| *m = true);
+                }
+            }
+        }
+    }
+
+    let mut findings: Vec<Finding> = find_nirs(text)
+        .into_iter()
+        .map(|m| Finding { category: FindingCategory::Nir, term: "NIR".into(), span: m.span })
+        .collect();
+
+    let mut i = 0;
+    while i < norm.len() {
+        let mut advanced = false;
+        if let Some(cands) = lex.by_first.get(&norm[i]) {
+            for &e in cands {
+                let entry = &lex.entries[e];
+                let len = entry.tokens.len();
+                if matches_at(&entry.tokens, &norm, i) && !masked[i..i + len].iter().any(|m| *m) {
+                    let (first, last) = (tokens[i].span, tokens[i + len - 1].span);
+                    findings.push(Finding {
+                        category: entry.category,
+                        term: entry.display.to_string(),
+                        span: TextSpan {
+                            byte_start: first.byte_start,
+                            byte_end: last.byte_end,
+                            char_start: first.char_start,
+                            char_end: last.char_end,
+                        },
+                    });
+                    i += len;
+                    advanced = true;
+                    break;
+                }
+            }
+        }
+        if !advanced {
+            i += 1;
+        }
+    }
+    findings.sort_by_key(|f| (f.span.byte_start, f.span.byte_end));
+    findings
+}
+
+fn quoted_list(text: &str, findings: &[Finding], category: FindingCategory) -> String {
+    let mut seen: Vec<String> = Vec::new();
+    for f in findings.iter().filter(|f| f.category == category) {
+        let typed = f.span.slice(text).to_string();
+        if !seen.iter().any(|s| crate::text::fold(s) == crate::text::fold(&typed)) {
+            seen.push(typed);
+        }
+    }
+    let shown: Vec<String> = seen.iter().take(8).map(|s| format!("« {s} »")).collect();
+    let more = if seen.len() > 8 { ", …" } else { "" };
+    format!("{}{more}", shown.join(", "))
+}
+
+/// Refuses text holding a NIR, health data or insults/judgements. The French
+/// message names the field, quotes the words to remove (never the NIR itself)
+/// and cites article 5. The code is that of the most serious category found
+/// (NIR, then health, then judgement); use [`scan_free_text`] for the spans.
+pub fn check_free_text(field: &str, text: &str) -> Result<(), FieldError> {
+    let findings = scan_free_text(text);
+    let Some(worst) = findings.iter().map(|f| f.category).min() else {
+        return Ok(());
+    };
+    let mut parts = Vec::new();
+    if findings.iter().any(|f| f.category == FindingCategory::Nir) {
+        parts.push(
+            "un numéro de sécurité sociale (NIR), qui ne doit jamais être saisi : identifiez l'assuré par sa civilité, son nom, son prénom, sa date de naissance et son département de résidence (le NIR peut seulement figurer dans une pièce jointe)".to_string(),
+        );
+    }
+    if findings.iter().any(|f| f.category == FindingCategory::Health) {
+        parts.push(format!("des données de santé ({})", quoted_list(text, &findings, FindingCategory::Health)));
+    }
+    if findings.iter().any(|f| f.category == FindingCategory::Judgement) {
+        parts.push(format!(
+            "des propos injurieux ou des jugements subjectifs ({})",
+            quoted_list(text, &findings, FindingCategory::Judgement)
+        ));
+    }
+    Err(FieldError::new(
+        field,
+        worst.code(),
+        format!(
+            "Le champ « {field} » contient des éléments à retirer : {}. Reformulez le texte sans ces éléments (convention, article 5 : aucune donnée de santé ni information non pertinente ou excessive).",
+            parts.join(" ; ")
+        ),
+    ))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cats(text: &str) -> Vec<(FindingCategory, String)> {
+        scan_free_text(text).into_iter().map(|f| (f.category, f.span.slice(text).to_string())).collect()
+    }
+
+    #[test]
+    fn spec_4_health_terms_flagged_with_spans() {
+        let t = "Madame est DIABÉTIQUE et enceinte de 5 mois, suivie à l'hôpital.";
+        let f = cats(t);
+        assert_eq!(
+            f,
+            [
+                (FindingCategory::Health, "DIABÉTIQUE".into()),
+                (FindingCategory::Health, "enceinte".into()),
+                (FindingCategory::Health, "hôpital".into()),
+            ]
+        );
+    }
+
+    #[test]
+    fn spec_4_accents_case_plurals() {
+        assert_eq!(cats("deux hopitaux").len(), 1);
+        assert_eq!(cats("personnes handicapées").len(), 1);
+        assert_eq!(cats("des Cancers").len(), 1);
+        assert_eq!(cats("diabete").len(), 1);
+        assert_eq!(cats("de\u{0301}pression").len(), 1); // decomposed accent
+        assert_eq!(cats("sclérose en plaques")[0].1, "sclérose en plaques");
+        // whole words only
+        assert!(cats("contact concernant le dossier, conformément à la procédure").is_empty());
+        assert!(cats("diabètement").is_empty());
+    }
+
+    #[test]
+    fn spec_4_precision_administrative_phrases_not_flagged() {
+        for t in [
+            "Demande de Complémentaire santé solidaire pour l'assuré.",
+            "Difficultés d'accès aux soins et aux droits.",
+            "Affiliation à l'assurance maladie à vérifier.",
+            "La Caisse primaire d'assurance maladie a reçu le dossier.",
+            "Carte Vitale perdue, la CPAM est informée.",
+            "Ouverture des droits à la protection universelle maladie (PUMa).",
+            "Il faut déclarer un médecin traitant.",
+            "Personne en situation de fracture numérique.",
+        ] {
+            assert!(scan_free_text(t).is_empty(), "{t}: {:?}", cats(t));
+        }
+        // but « maladie » alone is health data
+        assert_eq!(cats("Il est en arrêt maladie.")[0].1, "arrêt maladie");
+    }
+
+    #[test]
+    fn spec_4_judgements_flagged() {
+        let f = cats("Monsieur est un fainéant et un menteur.");
+        assert_eq!(f.len(), 2);
+        assert!(f.iter().all(|(c, _)| *c == FindingCategory::Judgement));
+    }
+
+    #[test]
+    fn spec_4_check_free_text_message() {
+        assert!(check_free_text("commentaire", "Merci de rappeler l'assuré demain matin.").is_ok());
+        let e = check_free_text("commentaire", "Assurée enceinte, très pénible, un peu fainéante.").unwrap_err();
+        assert_eq!(e.field, "commentaire");
+        assert_eq!(e.code, "freetext.health");
+        assert!(e.message.contains("« enceinte »"), "{}", e.message);
+        assert!(e.message.contains("« fainéante »"), "{}", e.message);
+        assert!(e.message.contains("article 5"));
+        let nir = format!("1850578006084{:02}", crate::nir::nir_key("1850578006084").unwrap());
+        let e = check_free_text("commentaire", &format!("NIR {nir}")).unwrap_err();
+        assert_eq!(e.code, "freetext.nir");
+        assert!(!e.message.contains(&nir), "the NIR is never echoed");
+    }
+
+    #[test]
+    fn lists_are_large_enough() {
+        assert!(term_list(FindingCategory::Health).len() >= 200);
+        assert!(term_list(FindingCategory::Judgement).len() >= 80);
+    }
+}

@@ -1,0 +1,266 @@
+//! NIR (French social security number) detector (SPEC §4, convention §5: the
+//! assuré is never identified by NIR; a NIR typed in any field is refused).
+//!
+//! A NIR is 15 characters: sex (1, 2, 3, 4, 7 or 8), year (2 digits), month
+//! (01–12, 20–42 or 50–99), département (2 digits, or 2A / 2B), commune (3),
+//! order number (3), then a 2-digit key = 97 − (number mod 97), where for
+//! Corsica 2A is read as 19 and 2B as 18.
+//!
+//! Accepted layouts: compact, or with one separator (space, no-break space,
+//! thin no-break space, tab, `.` or `-`) at any of the usual group boundaries —
+//! `1 85 05 78 006 084 91` (1-2-2-2-3-3-2), `1 85 05 978 06 084 91` (overseas
+//! 1-2-2-3-2-3-2), `1850578006084 91` (13 + key). Separators may be mixed. A
+//! candidate must not be preceded or followed by a digit (so longer numbers such
+//! as IBANs are not sliced). Only candidates whose key is right are reported.
+
+use crate::text::TextSpan;
+use serde::{Deserialize, Serialize};
+
+/// One NIR found in a text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NirMatch {
+    /// Where it is (separators included).
+    pub span: TextSpan,
+}
+
+/// Number of characters (digits or 2A/2B) consumed before which a separator may appear.
+const SEPARATOR_AFTER: [usize; 7] = [1, 3, 5, 7, 8, 10, 13];
+
+fn is_separator(c: char) -> bool {
+    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\t' | '.' | '-')
+}
+
+/// Checks the 15 NIR characters (digits, with `A`/`B` allowed at index 6 after a `2`).
+pub fn is_valid_nir(chars: &[u8; 15]) -> bool {
+    let d = |i: usize| chars[i].is_ascii_digit();
+    let v = |i: usize| u32::from(chars[i] - b'0');
+    if !matches!(chars[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') {
+        return false;
+    }
+    if !(d(1) && d(2) && d(3) && d(4) && d(5)) || !(7..15).all(d) {
+        return false;
+    }
+    let month = v(3) * 10 + v(4);
+    if !matches!(month, 1..=12 | 20..=42 | 50..=99) {
+        return false;
+    }
+    // département: two digits (not 00) or 2A / 2B
+    let dept_subtract: u64 = match chars[6] {
+        b'A' | b'a' if chars[5] == b'2' => 1_000_000, // 2A → 19
+        b'B' | b'b' if chars[5] == b'2' => 2_000_000, // 2B → 18
+        c if c.is_ascii_digit() => {
+            if chars[5] == b'0' && c == b'0' {
+                return false;
+            }
+            0
+        }
+        _ => return false,
+    };
+    let mut number: u64 = 0;
+    for (i, &c) in chars[..13].iter().enumerate() {
+        let digit = if i == 6 && !c.is_ascii_digit() { 0 } else { u64::from(c - b'0') };
+        number = number * 10 + digit;
+    }
+    // "2A" read as "20" above, then 2A → 19 means 20xxxxxx − 1 000 000 (same for 2B → 18).
+    let number = number - dept_subtract;
+    let key = v(13) * 10 + v(14);
+    u64::from(key) == 97 - number % 97
+}
+
+/// Finds every NIR with a valid key in `text`.
+pub fn find_nirs(text: &str) -> Vec<NirMatch> {
+    let chars: Vec<(usize, char)> = text.char_indices().collect();
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i].1;
+        let starts = matches!(c, '1' | '2' | '3' | '4' | '7' | '8')
+            && (i == 0 || !chars[i - 1].1.is_ascii_digit());
+        if starts && let Some(end) = match_at(&chars, i) {
+            let byte_end = chars.get(end).map_or(text.len(), |&(b, _)| b);
+            found.push(NirMatch {
+                span: TextSpan { byte_start: chars[i].0, byte_end, char_start: i, char_end: end },
+            });
+            i = end;
+            continue;
+        }
+        i += 1;
+    }
+    found
+}
+
+/// True when `text` contains at least one NIR with a valid key.
+pub fn contains_nir(text: &str) -> bool {
+    !find_nirs(text).is_empty()
+}
+
+/// Tries to read a NIR starting at char index `start`; returns the char index after it.
+fn match_at(chars: &[(usize, char)], start: usize) -> Option<usize> {
+    let mut buf = [0u8; 15];
+    let mut n = 0usize;
+    let mut pos = start;
+    while n < 15 {
+        let mut c = chars.get(pos)?.1;
+        if n > 0 && SEPARATOR_AFTER.contains(&n) && is_separator(c) {
+            pos += 1;
+            c = chars.get(pos)?.1;
+        }
+        let ok = c.is_ascii_digit() || (n == 6 && buf[5] == b'2' && matches!(c, 'A' | 'B' | 'a' | 'b'));
+        if !ok {
+            return None;
+        }
+        buf[n] = c as u8; // ASCII checked above
+        n += 1;
+        pos += 1;
+    }
+    if chars.get(pos).is_some_and(|&(_, c)| c.is_ascii_digit()) {
+        return None;
+    }
+    is_valid_nir(&buf).then_some(pos)
+}
+
+/// Computes the key of a 13-character NIR body (digits, or 2A/2B at index 5–6).
+/// `None` when the body is malformed. Used to build test data.
+pub fn nir_key(body: &str) -> Option<u8> {
+    let b = body.as_bytes();
+    if b.len() != 13 {
+        return None;
+    }
+    let sub: u64 = match b[6] {
+        b'A' | b'a' if b[5] == b'2' => 1_000_000,
+        b'B' | b'b' if b[5] == b'2' => 2_000_000,
+        c if c.is_ascii_digit() => 0,
+        _ => return None,
+    };
+    let mut number: u64 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        let digit = if i == 6 && !c.is_ascii_digit() {
+            0
+        } else if c.is_ascii_digit() {
+            u64::from(c - b'0')
+        } else {
+            return None;
+        };
+        number = number * 10 + digit;
+    }
+    let number = number.checked_sub(sub)?;
+    u8::try_from(97 - number % 97).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    // Fictitious NIRs: key computed by the algorithm.
+    const NIR: &str = "185057800608491"; // 1 85 05 78 006 084 ?? (key checked below)
+
+    fn with_key(body: &str) -> String {
+        format!("{body}{:02}", nir_key(body).unwrap())
+    }
+
+    #[test]
+    fn spec_4_nir_key_algorithm() {
+        // 97 − (1850578006084 mod 97)
+        let expected = 97 - 1_850_578_006_084u64 % 97;
+        assert_eq!(u64::from(nir_key("1850578006084").unwrap()), expected);
+        assert_eq!(&NIR[..13], "1850578006084");
+        // Corsica: 2A → 19, 2B → 18
+        let a = nir_key("185052A006084").unwrap();
+        assert_eq!(u64::from(a), 97 - 1_850_519_006_084u64 % 97);
+        let b = nir_key("185052B006084").unwrap();
+        assert_eq!(u64::from(b), 97 - 1_850_518_006_084u64 % 97);
+        assert_eq!(nir_key("12"), None);
+    }
+
+    #[test]
+    fn spec_4_nir_layouts_found() {
+        let n = with_key("1850578006084");
+        let k = &n[13..];
+        for text in [
+            n.clone(),
+            format!("1 85 05 78 006 084 {k}"),
+            format!("1.85.05.78.006.084.{k}"),
+            format!("1-85-05-78-006-084-{k}"),
+            format!("1850578006084 {k}"),
+            format!("NIR : 1 85 05 78 006 084 {k}."),
+            format!("n°{n}, merci"),
+        ] {
+            let f = find_nirs(&text);
+            assert_eq!(f.len(), 1, "{text}");
+            assert!(f[0].span.slice(&text).starts_with('1'));
+        }
+        let corse = with_key("294072B123045");
+        assert!(contains_nir(&format!("née le 1/7/94 : {} {}", &corse[..13], &corse[13..])));
+        assert!(contains_nir(&corse.to_lowercase()));
+        let dom = with_key("1760597105123");
+        assert!(contains_nir(&format!("1 76 05 971 05 123 {}", &dom[13..])));
+    }
+
+    #[test]
+    fn spec_4_nir_spans_are_exact() {
+        let n = with_key("2921169123456");
+        let text = format!("Éléonore : {} {} fin", &n[..13], &n[13..]);
+        let f = find_nirs(&text);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].span.slice(&text), format!("{} {}", &n[..13], &n[13..]));
+        assert_eq!(f[0].span.char_start, 11);
+        assert_eq!(f[0].span.char_end, 11 + 16);
+    }
+
+    #[test]
+    fn spec_4_nir_rejections() {
+        let n = with_key("1850578006084");
+        let wrong_key = format!("{}{:02}", &n[..13], (n[13..].parse::<u8>().unwrap() % 97) + 1);
+        assert!(!contains_nir(&wrong_key));
+        assert!(!contains_nir(&format!("9{n}")), "preceded by a digit");
+        assert!(!contains_nir(&format!("{n}0")), "followed by a digit");
+        assert!(!contains_nir(&format!("1850 578006084{}", &n[13..])), "separator off-group");
+        assert!(!contains_nir(&format!("1 85  05 78 006 084 {}", &n[13..])), "double separator");
+        // sex digit 5 / month 13 / dept 00 never match, whatever the key
+        for body in ["5850578006084", "1851378006084", "1850500006084", "185052C006084"] {
+            for key in 1..=97u8 {
+                assert!(!contains_nir(&format!("{body}{key:02}")), "{body}{key:02}");
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// SPEC §4: every generated valid NIR is found, in several layouts, inside text.
+        #[test]
+        fn spec_4_generated_nirs_found(
+            sex in prop::sample::select(vec![1u8, 2, 3, 4, 7, 8]),
+            year in 0u8..100,
+            month in prop::sample::select((1u8..=12).chain(20..=42).chain(50..=99).collect::<Vec<_>>()),
+            dept in 1u8..100, corse in 0u8..3, commune in 0u16..1000, order in 0u16..1000,
+            layout in 0usize..4,
+        ) {
+            let d = match corse { 1 => "2A".to_string(), 2 => "2B".to_string(), _ => format!("{dept:02}") };
+            let body = format!("{sex}{year:02}{month:02}{d}{commune:03}{order:03}");
+            let key = format!("{:02}", nir_key(&body).unwrap());
+            let s = match layout {
+                0 => format!("{body}{key}"),
+                1 => format!("{} {} {} {} {} {} {key}", &body[..1], &body[1..3], &body[3..5], &body[5..7], &body[7..10], &body[10..13]),
+                2 => format!("{body} {key}"),
+                _ => format!("{}.{}.{}.{}.{}.{}.{key}", &body[..1], &body[1..3], &body[3..5], &body[5..7], &body[7..10], &body[10..13]),
+            };
+            let text = format!("L'assuré(e) {s} est suivi(e).");
+            let f = find_nirs(&text);
+            prop_assert_eq!(f.len(), 1);
+            prop_assert_eq!(f[0].span.slice(&text), s.as_str());
+            // a wrong key is never reported
+            let wrong = (key.parse::<u8>().unwrap() % 97) + 1;
+            prop_assert!(!contains_nir(&format!("{body}{wrong:02}")));
+        }
+
+        /// SPEC §4: the detector never panics and spans are valid slices.
+        #[test]
+        fn nir_detector_total(s in "\\PC{0,60}|[0-9AB .-]{0,40}") {
+            for m in find_nirs(&s) {
+                prop_assert!(s.get(m.span.byte_start..m.span.byte_end).is_some());
+            }
+        }
+    }
+}

@@ -1,0 +1,77 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README says and as CI (.ci/run) runs it:
+#   1. installs what the tests need (setup-test-tools.sh; quick when done before)
+#   2. starts moto (127.0.0.1:5000) and clamd (127.0.0.1:3310), stopped on exit
+#   3. cargo fmt --check, cfn-lint on template.yaml, clippy -D warnings,
+#      cargo test (with EP_TEST_AWS_ENDPOINT / EP_TEST_CLAMD), browser tests.
+# Every check runs even when an earlier one failed; the exit status is non-zero
+# if any failed, and the last line says which.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+cd "$ROOT"
+SCRIPTS="$ROOT/infra/scripts"
+
+if [[ "${CI:-}" == "true" ]]; then
+    export CARGO_TERM_COLOR=never
+fi
+
+banner() { printf '\n==> %s\n' "$*"; }
+
+banner "setup: installing test tools"
+bash "$SCRIPTS/setup-test-tools.sh"
+
+services_started=0
+stop_services() {
+    if ((services_started)); then
+        services_started=0
+        bash "$SCRIPTS/services.sh" stop || true
+    fi
+}
+trap stop_services EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+banner "services: starting moto and clamd"
+services_started=1
+bash "$SCRIPTS/services.sh" start
+
+export EP_TEST_AWS_ENDPOINT="http://127.0.0.1:5000"
+export EP_TEST_CLAMD="127.0.0.1:3310"
+
+passed=()
+failed=()
+# step <name> <command...>: runs it with output on the console, records the result.
+step() {
+    local name="$1" start rc
+    shift
+    banner "$name: $*"
+    start=$SECONDS
+    if "$@"; then
+        rc=0
+        passed+=("$name")
+    else
+        rc=$?
+        failed+=("$name")
+    fi
+    printf '==> %s: %s (exit %s, %ss)\n' "$name" "$([[ $rc == 0 ]] && echo ok || echo FAILED)" "$rc" "$((SECONDS - start))"
+}
+
+step fmt cargo fmt --all --check
+step cfn-lint "$ROOT/.venv-aws/bin/cfn-lint" template.yaml
+step clippy cargo clippy --workspace --all-targets -- -D warnings
+step cargo-test cargo test --workspace
+if [[ -f "$ROOT/tests/browser/package.json" ]]; then
+    step browser npm test --prefix "$ROOT/tests/browser"
+fi
+
+banner "services: stopping"
+stop_services
+trap - EXIT
+
+echo
+if ((${#failed[@]})); then
+    printf 'test-all: FAILED: %s (succeeded: %s)\n' "${failed[*]}" "${passed[*]:-none}"
+    exit 1
+fi
+printf 'test-all: OK: all checks succeeded (%s)\n' "${passed[*]}"
