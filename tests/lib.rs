@@ -1,1 +1,119 @@
-//! End-to-end test helpers.
+//! Helpers shared by the end-to-end test binaries: a small HTTP client, the moto
+//! endpoint, fresh names.
+
+use std::sync::Arc;
+
+use ep_common::clock::{Clock, SystemClock};
+use ep_common::config::Config;
+use http_body_util::{BodyExt, Full};
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+pub type Bytes = hyper::body::Bytes;
+
+/// A fresh random name (tables, buckets, data directories).
+pub fn unique(prefix: &str) -> String {
+    let mut b = [0u8; 6];
+    getrandom::fill(&mut b).expect("random bytes");
+    let hex: String = b.iter().map(|x| format!("{x:02x}")).collect();
+    format!("{prefix}-{hex}")
+}
+
+/// The moto server started by `infra/scripts/services.sh`, or `None` when the
+/// developer explicitly skips the AWS-wire tests with `EP_SKIP_AWS=1`.
+pub fn moto_endpoint() -> Option<String> {
+    if let Ok(e) = std::env::var("EP_TEST_AWS_ENDPOINT") {
+        return Some(e);
+    }
+    if std::env::var("EP_SKIP_AWS").as_deref() == Ok("1") {
+        eprintln!("EP_SKIP_AWS=1: AWS-wire test skipped");
+        return None;
+    }
+    panic!(
+        "EP_TEST_AWS_ENDPOINT is not set: run the whole suite with infra/scripts/test-all.sh \
+         (it starts moto), or start moto with `infra/scripts/services.sh start` and export \
+         EP_TEST_AWS_ENDPOINT=http://127.0.0.1:5000 (EP_SKIP_AWS=1 skips these tests)"
+    )
+}
+
+pub const REGION: &str = "eu-west-3";
+
+/// SDK configuration pointing at moto.
+pub async fn moto_sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_config::Region::new(REGION))
+        .credentials_provider(aws_sdk_dynamodb::config::Credentials::new(
+            "test", "test", None, None, "static",
+        ))
+        .load()
+        .await
+}
+
+/// A configuration for tests, from defaults plus `pairs`.
+pub fn test_config(pairs: &[(&str, &str)]) -> Config {
+    let map: std::collections::HashMap<String, String> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    Config::from_lookup(|k| map.get(k).cloned()).expect("test configuration")
+}
+
+pub fn system_clock() -> Arc<dyn Clock> {
+    Arc::new(SystemClock)
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct TestResponse {
+    pub status: u16,
+    pub headers: http::HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl TestResponse {
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.body).into_owned()
+    }
+    pub fn json(&self) -> serde_json::Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", self.text()))
+    }
+    pub fn header(&self, name: &str) -> Option<String> {
+        self.headers
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    }
+}
+
+/// Sends one plain-HTTP request.
+pub async fn send(
+    method: &str,
+    url: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> TestResponse {
+    let client: Client<_, Full<Bytes>> =
+        Client::builder(TokioExecutor::new()).build_http();
+    let mut req = http::Request::builder().method(method).uri(url);
+    for (k, v) in headers {
+        req = req.header(*k, *v);
+    }
+    let req = req.body(Full::new(Bytes::from(body))).expect("request");
+    let res = client.request(req).await.expect("HTTP request");
+    let status = res.status().as_u16();
+    let headers = res.headers().clone();
+    let body = res
+        .into_body()
+        .collect()
+        .await
+        .expect("response body")
+        .to_bytes()
+        .to_vec();
+    TestResponse {
+        status,
+        headers,
+        body,
+    }
+}

@@ -31,11 +31,12 @@ command -v python3 >/dev/null || die "python3 is required"
 if [[ ! -x "$VENV/bin/python" ]] && ! python3 -c 'import ensurepip, venv' 2>/dev/null; then
     apt_missing+=(python3-venv)
 fi
-if ! command -v clamd >/dev/null || ! command -v sigtool >/dev/null; then
+if ! { command -v clamd >/dev/null || [[ -x /usr/sbin/clamd ]]; } || ! command -v sigtool >/dev/null; then
     apt_missing+=(clamav clamav-daemon)
 fi
 if [[ ! -x /usr/bin/chromium ]]; then
-    # Without recommends; fonts-liberation so that pages render with real fonts.
+    # With its recommended packages (the known-working recipe); fonts-liberation
+    # named so that pages render with real fonts.
     apt_missing+=(chromium fonts-liberation)
 fi
 if ((${#apt_missing[@]})); then
@@ -43,8 +44,8 @@ if ((${#apt_missing[@]})); then
     apt_log="$(mktemp)"
     log "apt-get update (needed for: ${apt_missing[*]})"
     apt-get update -qq >"$apt_log" 2>&1 || { cat "$apt_log" >&2; die "apt-get update failed"; }
-    log "apt-get install --no-install-recommends ${apt_missing[*]}"
-    apt-get install -y -q --no-install-recommends -o Dpkg::Use-Pty=0 "${apt_missing[@]}" >"$apt_log" 2>&1 ||
+    log "apt-get install ${apt_missing[*]} (output in a log, shown on failure)"
+    apt-get install -y -q -o Dpkg::Use-Pty=0 "${apt_missing[@]}" >"$apt_log" 2>&1 ||
         { tail -n 40 "$apt_log" >&2; die "apt-get install failed"; }
     rm -f "$apt_log"
 else
@@ -102,6 +103,7 @@ if [[ -f "$BROWSER_DIR/package.json" ]]; then
             [[ -f "$BROWSER_DIR/package-lock.json" ]] && hash_inputs+=("$BROWSER_DIR/package-lock.json")
             want_hash="$(cat "${hash_inputs[@]}" | sha256sum | cut -d' ' -f1)"
         fi
+        mkdir -p "$BROWSER_DIR/node_modules" # absent when there is no dependency
         printf '%s' "$want_hash" >"$npm_stamp"
     fi
 else

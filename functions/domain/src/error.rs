@@ -20,7 +20,11 @@ pub struct FieldError {
 
 impl FieldError {
     /// Builds an error.
-    pub fn new(field: impl Into<String>, code: impl Into<String>, message: impl Into<String>) -> Self {
+    pub fn new(
+        field: impl Into<String>,
+        code: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
         FieldError {
             field: field.into(),
             code: code.into(),
@@ -135,10 +139,21 @@ mod tests {
     fn violations_collect_and_display() {
         let mut v = Violations::new();
         assert!(v.clone().into_result().is_ok());
-        v.push(FieldError::new("nom", "name.empty", "Le nom est obligatoire."));
-        v.push(FieldError::new("email", "email.syntax", "L'adresse e-mail est invalide."));
+        v.push(FieldError::new(
+            "nom",
+            "name.empty",
+            "Le nom est obligatoire.",
+        ));
+        v.push(FieldError::new(
+            "email",
+            "email.syntax",
+            "L'adresse e-mail est invalide.",
+        ));
         assert_eq!(v.for_field("email").count(), 1);
-        assert_eq!(v.to_string(), "Le nom est obligatoire. L'adresse e-mail est invalide.");
+        assert_eq!(
+            v.to_string(),
+            "Le nom est obligatoire. L'adresse e-mail est invalide."
+        );
         let json = serde_json_like(&v);
         assert!(json.contains("name.empty"));
     }

@@ -80,49 +80,82 @@ fn singular(word: &str) -> String {
     {
         return format!("{stem}al");
     }
-    let w = if n > 3 { word.strip_suffix('s').unwrap_or(word) } else { word };
-    let w = if w.chars().count() > 3 { w.strip_suffix("ee").map_or(w.to_string(), |s| format!("{s}e")) } else { w.to_string() };
-    w
+    let w = if n > 3 {
+        word.strip_suffix('s').unwrap_or(word)
+    } else {
+        word
+    };
+    if w.chars().count() > 3 {
+        w.strip_suffix("ee")
+            .map_or(w.to_string(), |s| format!("{s}e"))
+    } else {
+        w.to_string()
+    }
 }
 
 fn words(s: &str) -> Vec<String> {
-    tokenize(s).into_iter().map(|t| singular(&t.folded)).collect()
+    tokenize(s)
+        .into_iter()
+        .map(|t| singular(&t.folded))
+        .collect()
 }
 
 fn lines(data: &'static str) -> impl Iterator<Item = &'static str> {
-    data.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#'))
+    data.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
 }
 
 fn lexicon() -> &'static Lexicon {
     static LEX: OnceLock<Lexicon> = OnceLock::new();
     LEX.get_or_init(|| {
         let mut entries = Vec::new();
-        for (data, category) in [(HEALTH_TERMS, FindingCategory::Health), (JUDGEMENT_TERMS, FindingCategory::Judgement)] {
+        for (data, category) in [
+            (HEALTH_TERMS, FindingCategory::Health),
+            (JUDGEMENT_TERMS, FindingCategory::Judgement),
+        ] {
             for l in lines(data) {
                 let tokens = words(l);
                 if !tokens.is_empty() {
-                    entries.push(Entry { tokens, display: l, category });
+                    entries.push(Entry {
+                        tokens,
+                        display: l,
+                        category,
+                    });
                 }
             }
         }
         // Longest expressions first so "maladie mentale" wins over "maladie".
-        entries.sort_by(|a, b| b.tokens.len().cmp(&a.tokens.len()));
+        entries.sort_by_key(|e| std::cmp::Reverse(e.tokens.len()));
         let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, e) in entries.iter().enumerate() {
             by_first.entry(e.tokens[0].clone()).or_default().push(i);
         }
-        let allow: Vec<Vec<String>> = lines(ALLOWED_EXPRESSIONS).map(words).filter(|w| !w.is_empty()).collect();
+        let allow: Vec<Vec<String>> = lines(ALLOWED_EXPRESSIONS)
+            .map(words)
+            .filter(|w| !w.is_empty())
+            .collect();
         let mut allow_by_first: HashMap<String, Vec<usize>> = HashMap::new();
         for (i, a) in allow.iter().enumerate() {
             allow_by_first.entry(a[0].clone()).or_default().push(i);
         }
-        Lexicon { entries, by_first, allow, allow_by_first }
+        Lexicon {
+            entries,
+            by_first,
+            allow,
+            allow_by_first,
+        }
     })
 }
 
 /// The maintained list of one category (display forms), e.g. for a help page.
 pub fn term_list(category: FindingCategory) -> Vec<&'static str> {
-    lexicon().entries.iter().filter(|e| e.category == category).map(|e| e.display).collect()
+    lexicon()
+        .entries
+        .iter()
+        .filter(|e| e.category == category)
+        .map(|e| e.display)
+        .collect()
 }
 
 fn matches_at(seq: &[String], toks: &[String], at: usize) -> bool {
@@ -149,7 +182,11 @@ pub fn scan_free_text(text: &str) -> Vec<Finding> {
 
     let mut findings: Vec<Finding> = find_nirs(text)
         .into_iter()
-        .map(|m| Finding { category: FindingCategory::Nir, term: "NIR".into(), span: m.span })
+        .map(|m| Finding {
+            category: FindingCategory::Nir,
+            term: "NIR".into(),
+            span: m.span,
+        })
         .collect();
 
     let mut i = 0;
@@ -189,7 +226,10 @@ fn quoted_list(text: &str, findings: &[Finding], category: FindingCategory) -> S
     let mut seen: Vec<String> = Vec::new();
     for f in findings.iter().filter(|f| f.category == category) {
         let typed = f.span.slice(text).to_string();
-        if !seen.iter().any(|s| crate::text::fold(s) == crate::text::fold(&typed)) {
+        if !seen
+            .iter()
+            .any(|s| crate::text::fold(s) == crate::text::fold(&typed))
+        {
             seen.push(typed);
         }
     }
@@ -213,10 +253,19 @@ pub fn check_free_text(field: &str, text: &str) -> Result<(), FieldError> {
             "un numéro de sécurité sociale (NIR), qui ne doit jamais être saisi : identifiez l'assuré par sa civilité, son nom, son prénom, sa date de naissance et son département de résidence (le NIR peut seulement figurer dans une pièce jointe)".to_string(),
         );
     }
-    if findings.iter().any(|f| f.category == FindingCategory::Health) {
-        parts.push(format!("des données de santé ({})", quoted_list(text, &findings, FindingCategory::Health)));
+    if findings
+        .iter()
+        .any(|f| f.category == FindingCategory::Health)
+    {
+        parts.push(format!(
+            "des données de santé ({})",
+            quoted_list(text, &findings, FindingCategory::Health)
+        ));
     }
-    if findings.iter().any(|f| f.category == FindingCategory::Judgement) {
+    if findings
+        .iter()
+        .any(|f| f.category == FindingCategory::Judgement)
+    {
         parts.push(format!(
             "des propos injurieux ou des jugements subjectifs ({})",
             quoted_list(text, &findings, FindingCategory::Judgement)
@@ -237,7 +286,10 @@ mod tests {
     use super::*;
 
     fn cats(text: &str) -> Vec<(FindingCategory, String)> {
-        scan_free_text(text).into_iter().map(|f| (f.category, f.span.slice(text).to_string())).collect()
+        scan_free_text(text)
+            .into_iter()
+            .map(|f| (f.category, f.span.slice(text).to_string()))
+            .collect()
     }
 
     #[test]
@@ -295,13 +347,20 @@ mod tests {
     #[test]
     fn spec_4_check_free_text_message() {
         assert!(check_free_text("commentaire", "Merci de rappeler l'assuré demain matin.").is_ok());
-        let e = check_free_text("commentaire", "Assurée enceinte, très pénible, un peu fainéante.").unwrap_err();
+        let e = check_free_text(
+            "commentaire",
+            "Assurée enceinte, très pénible, un peu fainéante.",
+        )
+        .unwrap_err();
         assert_eq!(e.field, "commentaire");
         assert_eq!(e.code, "freetext.health");
         assert!(e.message.contains("« enceinte »"), "{}", e.message);
         assert!(e.message.contains("« fainéante »"), "{}", e.message);
         assert!(e.message.contains("article 5"));
-        let nir = format!("1850578006084{:02}", crate::nir::nir_key("1850578006084").unwrap());
+        let nir = format!(
+            "1850578006084{:02}",
+            crate::nir::nir_key("1850578006084").unwrap()
+        );
         let e = check_free_text("commentaire", &format!("NIR {nir}")).unwrap_err();
         assert_eq!(e.code, "freetext.nir");
         assert!(!e.message.contains(&nir), "the NIR is never echoed");

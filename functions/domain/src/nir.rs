@@ -37,7 +37,7 @@ pub fn is_valid_nir(chars: &[u8; 15]) -> bool {
     if !matches!(chars[0], b'1' | b'2' | b'3' | b'4' | b'7' | b'8') {
         return false;
     }
-    if !(d(1) && d(2) && d(3) && d(4) && d(5)) || !(7..15).all(d) {
+    if !(d(1) && d(2) && d(3) && d(4) && d(5) && (7..15).all(d)) {
         return false;
     }
     let month = v(3) * 10 + v(4);
@@ -58,7 +58,11 @@ pub fn is_valid_nir(chars: &[u8; 15]) -> bool {
     };
     let mut number: u64 = 0;
     for (i, &c) in chars[..13].iter().enumerate() {
-        let digit = if i == 6 && !c.is_ascii_digit() { 0 } else { u64::from(c - b'0') };
+        let digit = if i == 6 && !c.is_ascii_digit() {
+            0
+        } else {
+            u64::from(c - b'0')
+        };
         number = number * 10 + digit;
     }
     // "2A" read as "20" above, then 2A → 19 means 20xxxxxx − 1 000 000 (same for 2B → 18).
@@ -79,7 +83,12 @@ pub fn find_nirs(text: &str) -> Vec<NirMatch> {
         if starts && let Some(end) = match_at(&chars, i) {
             let byte_end = chars.get(end).map_or(text.len(), |&(b, _)| b);
             found.push(NirMatch {
-                span: TextSpan { byte_start: chars[i].0, byte_end, char_start: i, char_end: end },
+                span: TextSpan {
+                    byte_start: chars[i].0,
+                    byte_end,
+                    char_start: i,
+                    char_end: end,
+                },
             });
             i = end;
             continue;
@@ -105,7 +114,8 @@ fn match_at(chars: &[(usize, char)], start: usize) -> Option<usize> {
             pos += 1;
             c = chars.get(pos)?.1;
         }
-        let ok = c.is_ascii_digit() || (n == 6 && buf[5] == b'2' && matches!(c, 'A' | 'B' | 'a' | 'b'));
+        let ok =
+            c.is_ascii_digit() || (n == 6 && buf[5] == b'2' && matches!(c, 'A' | 'B' | 'a' | 'b'));
         if !ok {
             return None;
         }
@@ -191,7 +201,11 @@ mod tests {
             assert!(f[0].span.slice(&text).starts_with('1'));
         }
         let corse = with_key("294072B123045");
-        assert!(contains_nir(&format!("née le 1/7/94 : {} {}", &corse[..13], &corse[13..])));
+        assert!(contains_nir(&format!(
+            "née le 1/7/94 : {} {}",
+            &corse[..13],
+            &corse[13..]
+        )));
         assert!(contains_nir(&corse.to_lowercase()));
         let dom = with_key("1760597105123");
         assert!(contains_nir(&format!("1 76 05 971 05 123 {}", &dom[13..])));
@@ -211,14 +225,29 @@ mod tests {
     #[test]
     fn spec_4_nir_rejections() {
         let n = with_key("1850578006084");
-        let wrong_key = format!("{}{:02}", &n[..13], (n[13..].parse::<u8>().unwrap() % 97) + 1);
+        let wrong_key = format!(
+            "{}{:02}",
+            &n[..13],
+            (n[13..].parse::<u8>().unwrap() % 97) + 1
+        );
         assert!(!contains_nir(&wrong_key));
         assert!(!contains_nir(&format!("9{n}")), "preceded by a digit");
         assert!(!contains_nir(&format!("{n}0")), "followed by a digit");
-        assert!(!contains_nir(&format!("1850 578006084{}", &n[13..])), "separator off-group");
-        assert!(!contains_nir(&format!("1 85  05 78 006 084 {}", &n[13..])), "double separator");
+        assert!(
+            !contains_nir(&format!("1850 578006084{}", &n[13..])),
+            "separator off-group"
+        );
+        assert!(
+            !contains_nir(&format!("1 85  05 78 006 084 {}", &n[13..])),
+            "double separator"
+        );
         // sex digit 5 / month 13 / dept 00 never match, whatever the key
-        for body in ["5850578006084", "1851378006084", "1850500006084", "185052C006084"] {
+        for body in [
+            "5850578006084",
+            "1851378006084",
+            "1850500006084",
+            "185052C006084",
+        ] {
             for key in 1..=97u8 {
                 assert!(!contains_nir(&format!("{body}{key:02}")), "{body}{key:02}");
             }
@@ -252,7 +281,8 @@ mod tests {
             prop_assert_eq!(f[0].span.slice(&text), s.as_str());
             // a wrong key is never reported
             let wrong = (key.parse::<u8>().unwrap() % 97) + 1;
-            prop_assert!(!contains_nir(&format!("{body}{wrong:02}")));
+            let wrong_text = format!("{body}{wrong:02}");
+            prop_assert!(!contains_nir(&wrong_text));
         }
 
         /// SPEC §4: the detector never panics and spans are valid slices.

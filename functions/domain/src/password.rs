@@ -23,6 +23,13 @@ pub const MIN_PASSPHRASE_WORDS: usize = 7;
 /// Maximum length (bounded hashing cost).
 pub const MAX_LEN: usize = 256;
 
+/// Default password validity, days (SPEC §3 *(config)*).
+pub const DEFAULT_EXPIRY_DAYS: i64 = 180;
+/// Default reminder delay before expiry, days (SPEC §3 *(config)*).
+pub const DEFAULT_REMINDER_DAYS_BEFORE: i64 = 15;
+/// Default number of previous passwords that cannot be reused (SPEC §3 *(config)*).
+pub const DEFAULT_PASSWORD_HISTORY: usize = 5;
+
 /// Password lifetime settings (all *(config)* in SPEC §3).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PasswordConfig {
@@ -36,7 +43,11 @@ pub struct PasswordConfig {
 
 impl Default for PasswordConfig {
     fn default() -> Self {
-        PasswordConfig { expiry_days: 180, reminder_days_before: 15, history: 5 }
+        PasswordConfig {
+            expiry_days: 180,
+            reminder_days_before: 15,
+            history: 5,
+        }
     }
 }
 
@@ -101,19 +112,33 @@ impl PasswordRule {
     /// French message.
     pub fn message(&self) -> String {
         match self {
-            PasswordRule::TooShort { min } => format!("Le mot de passe doit contenir au moins {min} caractères."),
-            PasswordRule::TooLong { max } => format!("Le mot de passe ne doit pas dépasser {max} caractères."),
-            PasswordRule::MissingUppercase => "Le mot de passe doit contenir au moins une lettre majuscule.".into(),
-            PasswordRule::MissingLowercase => "Le mot de passe doit contenir au moins une lettre minuscule.".into(),
-            PasswordRule::MissingDigit => "Le mot de passe doit contenir au moins un chiffre.".into(),
+            PasswordRule::TooShort { min } => {
+                format!("Le mot de passe doit contenir au moins {min} caractères.")
+            }
+            PasswordRule::TooLong { max } => {
+                format!("Le mot de passe ne doit pas dépasser {max} caractères.")
+            }
+            PasswordRule::MissingUppercase => {
+                "Le mot de passe doit contenir au moins une lettre majuscule.".into()
+            }
+            PasswordRule::MissingLowercase => {
+                "Le mot de passe doit contenir au moins une lettre minuscule.".into()
+            }
+            PasswordRule::MissingDigit => {
+                "Le mot de passe doit contenir au moins un chiffre.".into()
+            }
             PasswordRule::MissingSpecial => format!(
                 "Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? # @ % *), ou compter au moins {MIN_LEN_THREE_CLASSES} caractères."
             ),
             PasswordRule::TooFewWords { min } => {
                 format!("Une phrase de passe doit compter au moins {min} mots.")
             }
-            PasswordRule::ContainsEmail => "Le mot de passe ne doit pas contenir votre adresse e-mail.".into(),
-            PasswordRule::ContainsName => "Le mot de passe ne doit pas contenir votre nom ni votre prénom.".into(),
+            PasswordRule::ContainsEmail => {
+                "Le mot de passe ne doit pas contenir votre adresse e-mail.".into()
+            }
+            PasswordRule::ContainsName => {
+                "Le mot de passe ne doit pas contenir votre nom ni votre prénom.".into()
+            }
         }
     }
 }
@@ -132,7 +157,9 @@ pub fn policy_description() -> String {
 }
 
 fn word_count(pw: &str) -> usize {
-    pw.split(|c: char| !c.is_alphanumeric()).filter(|w| w.chars().any(char::is_alphabetic)).count()
+    pw.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| w.chars().any(char::is_alphabetic))
+        .count()
 }
 
 /// Checks `pw`; returns every unmet rule.
@@ -154,11 +181,15 @@ pub fn check_password(pw: &str, ctx: &PasswordContext<'_>) -> Result<(), Vec<Pas
 
     let mut four = Vec::new();
     if len < MIN_LEN_FOUR_CLASSES {
-        four.push(PasswordRule::TooShort { min: MIN_LEN_FOUR_CLASSES });
+        four.push(PasswordRule::TooShort {
+            min: MIN_LEN_FOUR_CLASSES,
+        });
     }
     let mut three = Vec::new();
     if len < MIN_LEN_THREE_CLASSES {
-        three.push(PasswordRule::TooShort { min: MIN_LEN_THREE_CLASSES });
+        three.push(PasswordRule::TooShort {
+            min: MIN_LEN_THREE_CLASSES,
+        });
     }
     for (ok, rule) in [
         (upper, PasswordRule::MissingUppercase),
@@ -178,7 +209,9 @@ pub fn check_password(pw: &str, ctx: &PasswordContext<'_>) -> Result<(), Vec<Pas
     let mut unmet = if four.is_empty() || three.is_empty() || phrase_ok {
         Vec::new()
     } else if words >= 2 && four.len() > 1 && three.len() > 1 {
-        vec![PasswordRule::TooFewWords { min: MIN_PASSPHRASE_WORDS }]
+        vec![PasswordRule::TooFewWords {
+            min: MIN_PASSPHRASE_WORDS,
+        }]
     } else if three.len() < four.len() && len >= MIN_LEN_FOUR_CLASSES {
         three
     } else {
@@ -188,8 +221,12 @@ pub fn check_password(pw: &str, ctx: &PasswordContext<'_>) -> Result<(), Vec<Pas
     let folded = fold(pw);
     let local = ctx.email.rsplit_once('@').map_or(ctx.email, |(l, _)| l);
     let local_f = fold(local);
-    let email_parts = std::iter::once(local_f.as_str()).chain(local_f.split(|c: char| !c.is_alphanumeric()));
-    if email_parts.filter(|p| p.chars().count() >= 3).any(|p| folded.contains(p)) {
+    let email_parts =
+        std::iter::once(local_f.as_str()).chain(local_f.split(|c: char| !c.is_alphanumeric()));
+    if email_parts
+        .filter(|p| p.chars().count() >= 3)
+        .any(|p| folded.contains(p))
+    {
         unmet.push(PasswordRule::ContainsEmail);
     }
     let name_hit = ctx.names.iter().any(|n| {
@@ -206,13 +243,19 @@ pub fn check_password(pw: &str, ctx: &PasswordContext<'_>) -> Result<(), Vec<Pas
 
 /// When a password changed at `changed_at` expires (`expiry_days` × 24 h later).
 pub fn password_expires_at(changed_at: Timestamp, cfg: &PasswordConfig) -> Timestamp {
-    changed_at.saturating_add(SignedDuration::from_hours(cfg.expiry_days.saturating_mul(24))).unwrap_or(Timestamp::MAX)
+    changed_at
+        .saturating_add(SignedDuration::from_hours(
+            cfg.expiry_days.saturating_mul(24),
+        ))
+        .unwrap_or(Timestamp::MAX)
 }
 
 /// When the expiry reminder e-mail is due (`reminder_days_before` days before expiry).
 pub fn password_reminder_at(changed_at: Timestamp, cfg: &PasswordConfig) -> Timestamp {
     password_expires_at(changed_at, cfg)
-        .saturating_sub(SignedDuration::from_hours(cfg.reminder_days_before.saturating_mul(24)))
+        .saturating_sub(SignedDuration::from_hours(
+            cfg.reminder_days_before.saturating_mul(24),
+        ))
         .unwrap_or(Timestamp::MIN)
 }
 
@@ -235,13 +278,19 @@ pub fn password_age_days(changed_at: Timestamp, now: Timestamp) -> i64 {
 mod tests {
     use super::*;
 
-    const NONE: PasswordContext<'static> = PasswordContext { email: "", names: &[] };
+    const NONE: PasswordContext<'static> = PasswordContext {
+        email: "",
+        names: &[],
+    };
 
     #[test]
     fn spec_3_cnil_2022_accepted_forms() {
         assert_eq!(check_password("Abcdefgh1!xy", &NONE), Ok(())); // 12, 4 classes
         assert_eq!(check_password("Abcdefghijk1mn", &NONE), Ok(())); // 14, 3 classes
-        assert_eq!(check_password("le chat dort sur le vieux tapis", &NONE), Ok(())); // 7 words
+        assert_eq!(
+            check_password("le chat dort sur le vieux tapis", &NONE),
+            Ok(())
+        ); // 7 words
     }
 
     #[test]
@@ -256,24 +305,55 @@ mod tests {
             ])
         );
         // 13 chars, 3 classes: missing special (or 14 chars) — closest is either, 4-class form reported.
-        assert_eq!(check_password("Abcdefghijk1m", &NONE), Err(vec![PasswordRule::MissingSpecial]));
-        assert_eq!(check_password("Abcdefgh!!xy", &NONE), Err(vec![PasswordRule::MissingDigit]));
-        assert_eq!(check_password("abcdefghijklmnop1", &NONE), Err(vec![PasswordRule::MissingUppercase]));
+        assert_eq!(
+            check_password("Abcdefghijk1m", &NONE),
+            Err(vec![PasswordRule::MissingSpecial])
+        );
+        assert_eq!(
+            check_password("Abcdefgh!!xy", &NONE),
+            Err(vec![PasswordRule::MissingDigit])
+        );
+        assert_eq!(
+            check_password("abcdefghijklmnop1", &NONE),
+            Err(vec![PasswordRule::MissingUppercase])
+        );
         assert_eq!(
             check_password("un deux trois quatre", &NONE),
             Err(vec![PasswordRule::TooFewWords { min: 7 }])
         );
-        assert_eq!(check_password(&"Aa1!".repeat(65), &NONE), Err(vec![PasswordRule::TooLong { max: 256 }]));
-        assert!(PasswordRule::MissingSpecial.message().contains("14 caractères"));
+        assert_eq!(
+            check_password(&"Aa1!".repeat(65), &NONE),
+            Err(vec![PasswordRule::TooLong { max: 256 }])
+        );
+        assert!(
+            PasswordRule::MissingSpecial
+                .message()
+                .contains("14 caractères")
+        );
         assert_eq!(PasswordRule::ContainsName.code(), "password.contains_name");
     }
 
     #[test]
     fn spec_3_no_email_or_names() {
-        let ctx = PasswordContext { email: "Jeanne.Dupré@ccas-exemple.fr", names: &["Dupré", "Jo", "Marie-Hélène"] };
-        assert_eq!(check_password("Xx1!jeanne-2026", &ctx), Err(vec![PasswordRule::ContainsEmail, PasswordRule::ContainsName]));
-        assert_eq!(check_password("Zz9!DUPRE-2026", &ctx), Err(vec![PasswordRule::ContainsEmail, PasswordRule::ContainsName]));
-        assert_eq!(check_password("Zz9!helene-2026", &ctx), Err(vec![PasswordRule::ContainsName]));
+        let ctx = PasswordContext {
+            email: "Jeanne.Dupré@ccas-exemple.fr",
+            names: &["Dupré", "Jo", "Marie-Hélène"],
+        };
+        assert_eq!(
+            check_password("Xx1!jeanne-2026", &ctx),
+            Err(vec![PasswordRule::ContainsEmail])
+        );
+        assert_eq!(
+            check_password("Zz9!DUPRE-2026", &ctx),
+            Err(vec![
+                PasswordRule::ContainsEmail,
+                PasswordRule::ContainsName
+            ])
+        );
+        assert_eq!(
+            check_password("Zz9!helene-2026", &ctx),
+            Err(vec![PasswordRule::ContainsName])
+        );
         // names under 3 characters are ignored
         assert_eq!(check_password("Jo9!Kestrel-Zed", &ctx), Ok(()));
     }
@@ -281,10 +361,19 @@ mod tests {
     #[test]
     fn spec_3_expiry_and_reminder_180_15_days() {
         let cfg = PasswordConfig::default();
-        assert_eq!((cfg.expiry_days, cfg.reminder_days_before, cfg.history), (180, 15, 5));
+        assert_eq!(
+            (cfg.expiry_days, cfg.reminder_days_before, cfg.history),
+            (180, 15, 5)
+        );
         let changed: Timestamp = "2026-01-01T10:00:00Z".parse().unwrap();
-        assert_eq!(password_expires_at(changed, &cfg).to_string(), "2026-06-30T10:00:00Z");
-        assert_eq!(password_reminder_at(changed, &cfg).to_string(), "2026-06-15T10:00:00Z");
+        assert_eq!(
+            password_expires_at(changed, &cfg).to_string(),
+            "2026-06-30T10:00:00Z"
+        );
+        assert_eq!(
+            password_reminder_at(changed, &cfg).to_string(),
+            "2026-06-15T10:00:00Z"
+        );
         let before: Timestamp = "2026-06-15T09:59:59Z".parse().unwrap();
         let at: Timestamp = "2026-06-15T10:00:00Z".parse().unwrap();
         let exp: Timestamp = "2026-06-30T10:00:00Z".parse().unwrap();

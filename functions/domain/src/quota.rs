@@ -95,20 +95,38 @@ impl From<QuotaError> for FieldError {
 pub fn quota_for(members: u32) -> Result<Quota, QuotaError> {
     match members {
         0 => Err(QuotaError::InvalidMembers),
-        1..=10 => Ok(Quota { gestionnaires: 2, techniciens: 5 }),
-        11..=25 => Ok(Quota { gestionnaires: 3, techniciens: 15 }),
-        _ => Ok(Quota { gestionnaires: 5, techniciens: 25 }),
+        1..=10 => Ok(Quota {
+            gestionnaires: 2,
+            techniciens: 5,
+        }),
+        11..=25 => Ok(Quota {
+            gestionnaires: 3,
+            techniciens: 15,
+        }),
+        _ => Ok(Quota {
+            gestionnaires: 5,
+            techniciens: 25,
+        }),
     }
 }
 
 /// May one more account of `profile` be created, given the partner's `members`
 /// and its current number of `active` + `pending` accounts of that profile?
-pub fn may_create(profile: Profile, members: u32, active_plus_pending: u32) -> Result<(), QuotaError> {
+pub fn may_create(
+    profile: Profile,
+    members: u32,
+    active_plus_pending: u32,
+) -> Result<(), QuotaError> {
     let limit = quota_for(members)?.limit(profile);
     if active_plus_pending < limit {
         Ok(())
     } else {
-        Err(QuotaError::LimitReached { profile, limit, current: active_plus_pending, members })
+        Err(QuotaError::LimitReached {
+            profile,
+            limit,
+            current: active_plus_pending,
+            members,
+        })
     }
 }
 
@@ -120,8 +138,22 @@ mod tests {
     #[test]
     fn spec_3_quota_table_boundaries() {
         assert_eq!(quota_for(0), Err(QuotaError::InvalidMembers));
-        for (m, g, t) in [(1, 2, 5), (10, 2, 5), (11, 3, 15), (25, 3, 15), (26, 5, 25), (10_000, 5, 25)] {
-            assert_eq!(quota_for(m).unwrap(), Quota { gestionnaires: g, techniciens: t }, "{m}");
+        for (m, g, t) in [
+            (1, 2, 5),
+            (10, 2, 5),
+            (11, 3, 15),
+            (25, 3, 15),
+            (26, 5, 25),
+            (10_000, 5, 25),
+        ] {
+            assert_eq!(
+                quota_for(m).unwrap(),
+                Quota {
+                    gestionnaires: g,
+                    techniciens: t
+                },
+                "{m}"
+            );
         }
     }
 
@@ -136,7 +168,10 @@ mod tests {
         assert!(may_create(Profile::Technicien, 26, 24).is_ok());
         let e: FieldError = may_create(Profile::Technicien, 26, 25).unwrap_err().into();
         assert!(e.message.contains("au plus 25 techniciens"));
-        assert_eq!(FieldError::from(QuotaError::InvalidMembers).field, "nombre_membres");
+        assert_eq!(
+            FieldError::from(QuotaError::InvalidMembers).field,
+            "nombre_membres"
+        );
     }
 
     #[test]

@@ -29,12 +29,16 @@ impl TextSpan {
 /// like composed input).
 pub(crate) fn fold_char_into(c: char, out: &mut String) {
     match c {
-        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => out.push('a'),
+        'à' | 'á' | 'â' | 'ã' | 'ä' | 'å' | 'À' | 'Á' | 'Â' | 'Ã' | 'Ä' | 'Å' => {
+            out.push('a')
+        }
         'ç' | 'Ç' => out.push('c'),
         'è' | 'é' | 'ê' | 'ë' | 'È' | 'É' | 'Ê' | 'Ë' => out.push('e'),
         'ì' | 'í' | 'î' | 'ï' | 'Ì' | 'Í' | 'Î' | 'Ï' => out.push('i'),
         'ñ' | 'Ñ' => out.push('n'),
-        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'ø' | 'Ø' => out.push('o'),
+        'ò' | 'ó' | 'ô' | 'õ' | 'ö' | 'Ò' | 'Ó' | 'Ô' | 'Õ' | 'Ö' | 'ø' | 'Ø' => {
+            out.push('o')
+        }
         'ù' | 'ú' | 'û' | 'ü' | 'Ù' | 'Ú' | 'Û' | 'Ü' => out.push('u'),
         'ý' | 'ÿ' | 'Ý' | 'Ÿ' => out.push('y'),
         'œ' | 'Œ' => out.push_str("oe"),
@@ -90,7 +94,12 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
         } else if let Some((bs, cs, f)) = current.take() {
             tokens.push(Token {
                 folded: f,
-                span: TextSpan { byte_start: bs, byte_end: b, char_start: cs, char_end: char_idx },
+                span: TextSpan {
+                    byte_start: bs,
+                    byte_end: b,
+                    char_start: cs,
+                    char_end: char_idx,
+                },
             });
         }
         char_idx += 1;
@@ -98,7 +107,12 @@ pub(crate) fn tokenize(text: &str) -> Vec<Token> {
     if let Some((bs, cs, f)) = current.take() {
         tokens.push(Token {
             folded: f,
-            span: TextSpan { byte_start: bs, byte_end: text.len(), char_start: cs, char_end: char_idx },
+            span: TextSpan {
+                byte_start: bs,
+                byte_end: text.len(),
+                char_start: cs,
+                char_end: char_idx,
+            },
         });
     }
     tokens

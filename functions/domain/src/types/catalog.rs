@@ -75,7 +75,10 @@ impl PartnerCategory {
     /// Habilitated categories (tutelle, ASE, dépositaire) receive documents through
     /// the portal (§1.2, §1.3).
     pub fn is_habilitated(self) -> bool {
-        matches!(self, PartnerCategory::Tutelle | PartnerCategory::Ase | PartnerCategory::Depositaire)
+        matches!(
+            self,
+            PartnerCategory::Tutelle | PartnerCategory::Ase | PartnerCategory::Depositaire
+        )
     }
 }
 
@@ -158,11 +161,19 @@ impl RequestKind {
         let f = Functionality::parse(kind).map_err(|e| e.with_field("type"))?;
         let sub = subtype.map(str::trim).filter(|s| !s.is_empty());
         let missing = || {
-            FieldError::new("sous_type", "sous_type.missing", "Précisez le type de dossier ou de document demandé.")
+            FieldError::new(
+                "sous_type",
+                "sous_type.missing",
+                "Précisez le type de dossier ou de document demandé.",
+            )
         };
         match (f, sub) {
-            (Functionality::Dossier, Some(s)) => Ok(RequestKind::Dossier(DossierSubtype::parse(s)?)),
-            (Functionality::Document, Some(s)) => Ok(RequestKind::Document(DocumentSubtype::parse(s)?)),
+            (Functionality::Dossier, Some(s)) => {
+                Ok(RequestKind::Dossier(DossierSubtype::parse(s)?))
+            }
+            (Functionality::Document, Some(s)) => {
+                Ok(RequestKind::Document(DocumentSubtype::parse(s)?))
+            }
             (Functionality::Dossier | Functionality::Document, None) => Err(missing()),
             (_, Some(_)) => Err(FieldError::new(
                 "sous_type",
@@ -272,7 +283,10 @@ mod tests {
         assert!(PartnerCategory::Depositaire.is_habilitated());
         assert!(!PartnerCategory::Ccas.is_habilitated());
         assert!(!PartnerCategory::Autre.is_habilitated());
-        assert_eq!(PartnerCategory::parse(" CCAS ").unwrap(), PartnerCategory::Ccas);
+        assert_eq!(
+            PartnerCategory::parse(" CCAS ").unwrap(),
+            PartnerCategory::Ccas
+        );
         let e = PartnerCategory::parse("mairie").unwrap_err();
         assert_eq!(e.code, "categorie.invalid");
         assert!(e.message.contains("ccas, tutelle, ase, depositaire, autre"));
@@ -280,39 +294,74 @@ mod tests {
 
     #[test]
     fn spec_2_convention_1_2_functionality_labels() {
-        let labels: Vec<_> = Functionality::ALL.iter().map(|f| (f.code(), f.label())).collect();
+        let labels: Vec<_> = Functionality::ALL
+            .iter()
+            .map(|f| (f.code(), f.label()))
+            .collect();
         assert_eq!(
             labels,
             [
                 ("contact", "Contacter votre organisme d'assurance Maladie"),
                 ("dossier", "Soumettre une demande d'étude de dossier"),
-                ("signalement", "Signaler une situation de difficultés d'accès aux droits et aux soins"),
+                (
+                    "signalement",
+                    "Signaler une situation de difficultés d'accès aux droits et aux soins"
+                ),
                 ("rendez_vous", "Demander un rendez-vous pour un assuré"),
                 ("document", "Demander un document"),
                 ("historique", "Consulter l'historique des demandes"),
             ]
         );
-        assert_eq!(serde_json::to_string(&Functionality::RendezVous).unwrap(), "\"rendez_vous\"");
+        assert_eq!(
+            serde_json::to_string(&Functionality::RendezVous).unwrap(),
+            "\"rendez_vous\""
+        );
         assert!(!Functionality::Historique.creates_request());
     }
 
     #[test]
     fn spec_2_convention_1_2_request_kinds() {
-        assert_eq!(RequestKind::parse("dossier", Some("css")).unwrap(), RequestKind::Dossier(DossierSubtype::Css));
         assert_eq!(
-            RequestKind::parse("document", Some("ceam_provisoire")).unwrap().label(),
+            RequestKind::parse("dossier", Some("css")).unwrap(),
+            RequestKind::Dossier(DossierSubtype::Css)
+        );
+        assert_eq!(
+            RequestKind::parse("document", Some("ceam_provisoire"))
+                .unwrap()
+                .label(),
             "Demander un document — Certificat provisoire CEAM"
         );
-        assert_eq!(RequestKind::parse("signalement", None).unwrap(), RequestKind::Signalement);
-        assert_eq!(RequestKind::parse("contact", Some("")).unwrap(), RequestKind::Contact);
-        assert_eq!(RequestKind::parse("dossier", None).unwrap_err().code, "sous_type.missing");
-        assert_eq!(RequestKind::parse("contact", Some("css")).unwrap_err().code, "sous_type.unexpected");
-        assert_eq!(RequestKind::parse("historique", None).unwrap_err().code, "type.invalid");
+        assert_eq!(
+            RequestKind::parse("signalement", None).unwrap(),
+            RequestKind::Signalement
+        );
+        assert_eq!(
+            RequestKind::parse("contact", Some("")).unwrap(),
+            RequestKind::Contact
+        );
+        assert_eq!(
+            RequestKind::parse("dossier", None).unwrap_err().code,
+            "sous_type.missing"
+        );
+        assert_eq!(
+            RequestKind::parse("contact", Some("css")).unwrap_err().code,
+            "sous_type.unexpected"
+        );
+        assert_eq!(
+            RequestKind::parse("historique", None).unwrap_err().code,
+            "type.invalid"
+        );
         assert_eq!(RequestKind::parse("xyz", None).unwrap_err().field, "type");
-        assert_eq!(RequestKind::parse("document", Some("x")).unwrap_err().code, "sous_type.invalid");
+        assert_eq!(
+            RequestKind::parse("document", Some("x")).unwrap_err().code,
+            "sous_type.invalid"
+        );
         assert_eq!(DossierSubtype::Ame.label(), "Aide Médicale d'Etat");
         assert_eq!(DossierSubtype::Puma.label(), "PUMa");
-        assert_eq!(DocumentSubtype::FormulaireCarteVitale.label(), "Formulaire carte Vitale");
+        assert_eq!(
+            DocumentSubtype::FormulaireCarteVitale.label(),
+            "Formulaire carte Vitale"
+        );
         let k = RequestKind::Document(DocumentSubtype::AttestationDroits);
         let j = serde_json::to_string(&k).unwrap();
         assert_eq!(j, r#"{"type":"document","subtype":"attestation_droits"}"#);

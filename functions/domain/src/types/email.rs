@@ -8,22 +8,81 @@ use std::fmt;
 /// (§2.2.1 « adresses professionnelles attachées à sa structure »). Maintained list;
 /// lower-case. A subdomain of one of these (e.g. `mail.gmail.com`) is refused too.
 pub const WEBMAIL_DOMAINS: &[&str] = &[
-    "gmail.com", "googlemail.com", "yahoo.fr", "yahoo.com", "yahoo.co.uk", "ymail.com",
-    "rocketmail.com", "hotmail.fr", "hotmail.com", "hotmail.be", "hotmail.co.uk", "live.fr",
-    "live.com", "live.be", "msn.com", "outlook.fr", "outlook.com", "outlook.be", "windowslive.com",
-    "orange.fr", "wanadoo.fr", "free.fr", "aliceadsl.fr", "laposte.net", "sfr.fr", "neuf.fr",
-    "cegetel.net", "club-internet.fr", "bbox.fr", "numericable.fr", "noos.fr", "9online.fr",
-    "libertysurf.fr", "tiscali.fr", "voila.fr", "caramail.com", "netcourrier.com", "mailo.com",
-    "icloud.com", "me.com", "mac.com", "protonmail.com", "protonmail.ch", "proton.me", "pm.me",
-    "tutanota.com", "tutanota.de", "tuta.io", "aol.com", "aol.fr", "gmx.fr", "gmx.com", "gmx.net",
-    "gmx.de", "web.de", "mail.com", "yandex.com", "yandex.ru", "mail.ru", "zoho.com", "posteo.de",
-    "posteo.net", "mailfence.com", "hushmail.com", "skynet.be", "bluewin.ch", "sunrise.ch",
+    "gmail.com",
+    "googlemail.com",
+    "yahoo.fr",
+    "yahoo.com",
+    "yahoo.co.uk",
+    "ymail.com",
+    "rocketmail.com",
+    "hotmail.fr",
+    "hotmail.com",
+    "hotmail.be",
+    "hotmail.co.uk",
+    "live.fr",
+    "live.com",
+    "live.be",
+    "msn.com",
+    "outlook.fr",
+    "outlook.com",
+    "outlook.be",
+    "windowslive.com",
+    "orange.fr",
+    "wanadoo.fr",
+    "free.fr",
+    "aliceadsl.fr",
+    "laposte.net",
+    "sfr.fr",
+    "neuf.fr",
+    "cegetel.net",
+    "club-internet.fr",
+    "bbox.fr",
+    "numericable.fr",
+    "noos.fr",
+    "9online.fr",
+    "libertysurf.fr",
+    "tiscali.fr",
+    "voila.fr",
+    "caramail.com",
+    "netcourrier.com",
+    "mailo.com",
+    "icloud.com",
+    "me.com",
+    "mac.com",
+    "protonmail.com",
+    "protonmail.ch",
+    "proton.me",
+    "pm.me",
+    "tutanota.com",
+    "tutanota.de",
+    "tuta.io",
+    "aol.com",
+    "aol.fr",
+    "gmx.fr",
+    "gmx.com",
+    "gmx.net",
+    "gmx.de",
+    "web.de",
+    "mail.com",
+    "yandex.com",
+    "yandex.ru",
+    "mail.ru",
+    "zoho.com",
+    "posteo.de",
+    "posteo.net",
+    "mailfence.com",
+    "hushmail.com",
+    "skynet.be",
+    "bluewin.ch",
+    "sunrise.ch",
 ];
 
 /// True when `domain` (any case) is a free webmail domain or one of its subdomains.
 pub fn is_webmail_domain(domain: &str) -> bool {
     let d = domain.trim().trim_end_matches('.').to_ascii_lowercase();
-    WEBMAIL_DOMAINS.iter().any(|w| d == *w || d.strip_suffix(w).is_some_and(|p| p.ends_with('.')))
+    WEBMAIL_DOMAINS
+        .iter()
+        .any(|w| d == *w || d.strip_suffix(w).is_some_and(|p| p.ends_with('.')))
 }
 
 fn err(code: &str, message: String) -> FieldError {
@@ -56,10 +115,16 @@ impl Email {
     pub fn parse(input: &str) -> Result<Email, FieldError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(err("email.empty", "L'adresse e-mail est obligatoire.".into()));
+            return Err(err(
+                "email.empty",
+                "L'adresse e-mail est obligatoire.".into(),
+            ));
         }
         if !s.is_ascii() {
-            return Err(invalid(s, "elle contient des caractères accentués ou spéciaux non autorisés"));
+            return Err(invalid(
+                s,
+                "elle contient des caractères accentués ou spéciaux non autorisés",
+            ));
         }
         if s.len() > 254 {
             return Err(invalid(s, "elle dépasse 254 caractères"));
@@ -68,10 +133,19 @@ impl Email {
             return Err(invalid(s, "il manque le caractère @"));
         };
         if local.is_empty() || local.len() > 64 {
-            return Err(invalid(s, "la partie avant @ doit compter de 1 à 64 caractères"));
+            return Err(invalid(
+                s,
+                "la partie avant @ doit compter de 1 à 64 caractères",
+            ));
         }
-        if !local.chars().all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c)) {
-            return Err(invalid(s, "la partie avant @ contient un caractère non autorisé"));
+        if !local
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+/=?^_`{|}~.-".contains(c))
+        {
+            return Err(invalid(
+                s,
+                "la partie avant @ contient un caractère non autorisé",
+            ));
         }
         if local.starts_with('.') || local.ends_with('.') || local.contains("..") {
             return Err(invalid(s, "la partie avant @ contient un point mal placé"));
@@ -155,13 +229,21 @@ impl ProfessionalEmail {
     pub fn parse<S: AsRef<str>>(input: &str, allowed_domains: &[S]) -> Result<Self, FieldError> {
         let e = Self::parse_not_webmail(input)?;
         let domain = e.0.domain();
-        let allowed = allowed_domains
-            .iter()
-            .any(|a| a.as_ref().trim().trim_start_matches('@').eq_ignore_ascii_case(domain));
+        let allowed = allowed_domains.iter().any(|a| {
+            a.as_ref()
+                .trim()
+                .trim_start_matches('@')
+                .eq_ignore_ascii_case(domain)
+        });
         if !allowed {
             let list: Vec<String> = allowed_domains
                 .iter()
-                .map(|a| a.as_ref().trim().trim_start_matches('@').to_ascii_lowercase())
+                .map(|a| {
+                    a.as_ref()
+                        .trim()
+                        .trim_start_matches('@')
+                        .to_ascii_lowercase()
+                })
                 .filter(|a| !a.is_empty())
                 .collect();
             let msg = if list.is_empty() {
@@ -235,9 +317,22 @@ mod tests {
         assert_eq!(e.domain(), "ville-exemple.org");
         assert_eq!(e.local_part(), "Jeanne.Martin");
         for bad in [
-            "", "sans-arobase.example.org", "@example.org", "a@", "a@example", "a@@example.org",
-            "a..b@example.org", ".a@example.org", "a.@example.org", "a@-ex.org", "a@ex-.org",
-            "a@ex..org", "a b@example.org", "é@example.org", "a@example.o", "a@example.12",
+            "",
+            "sans-arobase.example.org",
+            "@example.org",
+            "a@",
+            "a@example",
+            "a@@example.org",
+            "a..b@example.org",
+            ".a@example.org",
+            "a.@example.org",
+            "a@-ex.org",
+            "a@ex-.org",
+            "a@ex..org",
+            "a b@example.org",
+            "é@example.org",
+            "a@example.o",
+            "a@example.12",
         ] {
             assert!(Email::parse(bad).is_err(), "{bad} should be refused");
         }
@@ -248,8 +343,19 @@ mod tests {
     #[test]
     fn spec_2_2_1_webmail_refused() {
         assert!(WEBMAIL_DOMAINS.len() >= 40);
-        for d in ["gmail.com", "yahoo.fr", "hotmail.fr", "orange.fr", "free.fr", "laposte.net",
-            "wanadoo.fr", "sfr.fr", "outlook.fr", "icloud.com", "protonmail.com"] {
+        for d in [
+            "gmail.com",
+            "yahoo.fr",
+            "hotmail.fr",
+            "orange.fr",
+            "free.fr",
+            "laposte.net",
+            "wanadoo.fr",
+            "sfr.fr",
+            "outlook.fr",
+            "icloud.com",
+            "protonmail.com",
+        ] {
             let e = ProfessionalEmail::parse(&format!("a.b@{d}"), &[d]).unwrap_err();
             assert_eq!(e.code, "email.webmail", "{d}");
             assert!(e.message.contains("messageries personnelles"));

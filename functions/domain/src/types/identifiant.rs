@@ -19,7 +19,10 @@ impl Identifiant {
     pub fn parse(input: &str) -> Result<Identifiant, FieldError> {
         let s = input.trim().to_ascii_lowercase();
         let b = s.as_bytes();
-        if b.len() == 8 && b[..2].iter().all(u8::is_ascii_lowercase) && b[2..].iter().all(u8::is_ascii_digit) {
+        if b.len() == 8
+            && b[..2].iter().all(u8::is_ascii_lowercase)
+            && b[2..].iter().all(u8::is_ascii_digit)
+        {
             Ok(Identifiant(s))
         } else {
             Err(FieldError::new(
@@ -34,9 +37,17 @@ impl Identifiant {
     /// (accents removed; `x` when there is no ASCII letter) and `random % 1 000 000`.
     pub fn generate(prenom: &str, nom: &str, random: u32) -> Identifiant {
         let initial = |s: &str| {
-            crate::text::fold(s).chars().find(char::is_ascii_lowercase).unwrap_or('x')
+            crate::text::fold(s)
+                .chars()
+                .find(char::is_ascii_lowercase)
+                .unwrap_or('x')
         };
-        Identifiant(format!("{}{}{:06}", initial(prenom), initial(nom), random % 1_000_000))
+        Identifiant(format!(
+            "{}{}{:06}",
+            initial(prenom),
+            initial(nom),
+            random % 1_000_000
+        ))
     }
 
     /// The identifiant.
@@ -68,16 +79,33 @@ mod tests {
 
     #[test]
     fn spec_1_identifiant_format() {
-        assert_eq!(Identifiant::parse(" AB123456 ").unwrap().as_str(), "ab123456");
-        for bad in ["", "ab12345", "ab1234567", "a1234567", "abc12345", "é1234567", "ab12 456"] {
+        assert_eq!(
+            Identifiant::parse(" AB123456 ").unwrap().as_str(),
+            "ab123456"
+        );
+        for bad in [
+            "",
+            "ab12345",
+            "ab1234567",
+            "a1234567",
+            "abc12345",
+            "é1234567",
+            "ab12 456",
+        ] {
             assert!(Identifiant::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn spec_1_identifiant_generate() {
-        assert_eq!(Identifiant::generate("Élodie", "Martin", 42).as_str(), "em000042");
-        assert_eq!(Identifiant::generate("", "Ørsted", 4_294_967_295).as_str(), "xo967295");
+        assert_eq!(
+            Identifiant::generate("Élodie", "Martin", 42).as_str(),
+            "em000042"
+        );
+        assert_eq!(
+            Identifiant::generate("", "Ørsted", 4_294_967_295).as_str(),
+            "xo967295"
+        );
         let g = Identifiant::generate("Jean", "D'Arc", 7);
         assert_eq!(Identifiant::parse(g.as_str()).unwrap(), g);
     }

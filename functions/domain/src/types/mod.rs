@@ -11,10 +11,12 @@ mod person;
 mod phone;
 
 pub use catalog::{
-    AccountStatus, ConventionState, DocumentSubtype, DossierSubtype, Functionality, PartnerCategory,
-    PartnerStatus, Profile, RequestKind,
+    AccountStatus, ConventionState, DocumentSubtype, DossierSubtype, Functionality,
+    PartnerCategory, PartnerStatus, Profile, RequestKind,
 };
 pub use email::{Email, ProfessionalEmail, WEBMAIL_DOMAINS, is_webmail_domain};
 pub use identifiant::Identifiant;
-pub use person::{BirthDate, Civilite, Departement, Fonction, MAX_AGE_YEARS, PERSON_NAME_MAX, PersonName};
+pub use person::{
+    BirthDate, Civilite, Departement, Fonction, MAX_AGE_YEARS, PERSON_NAME_MAX, PersonName,
+};
 pub use phone::{FrenchPhone, PhoneKind};

@@ -3,8 +3,8 @@
 //! département de résidence — never by NIR).
 
 use crate::error::FieldError;
-use jiff::civil::Date;
 use jiff::ToSpan;
+use jiff::civil::Date;
 use serde::{Deserialize, Serialize};
 use std::fmt;
 
@@ -49,9 +49,22 @@ impl PersonName {
     /// Parses a name (default field name `"nom"`; rename with `with_field("prenom")`).
     pub fn parse(input: &str) -> Result<PersonName, FieldError> {
         let collapsed: String = input.split_whitespace().collect::<Vec<_>>().join(" ");
-        let s: String = collapsed.chars().map(|c| if matches!(c, '’' | 'ʼ' | '‘') { '\'' } else { c }).collect();
+        let s: String = collapsed
+            .chars()
+            .map(|c| {
+                if matches!(c, '’' | 'ʼ' | '‘') {
+                    '\''
+                } else {
+                    c
+                }
+            })
+            .collect();
         if s.is_empty() {
-            return Err(FieldError::new("nom", "name.empty", "Le nom est obligatoire."));
+            return Err(FieldError::new(
+                "nom",
+                "name.empty",
+                "Le nom est obligatoire.",
+            ));
         }
         if s.chars().count() > PERSON_NAME_MAX {
             return Err(FieldError::new(
@@ -103,7 +116,11 @@ impl Fonction {
     pub fn parse(input: &str) -> Result<Fonction, FieldError> {
         let s: String = input.split_whitespace().collect::<Vec<_>>().join(" ");
         if s.is_empty() {
-            return Err(FieldError::new("fonction", "fonction.empty", "La fonction est obligatoire."));
+            return Err(FieldError::new(
+                "fonction",
+                "fonction.empty",
+                "La fonction est obligatoire.",
+            ));
         }
         if s.chars().count() > 100 || s.chars().any(char::is_control) {
             return Err(FieldError::new(
@@ -174,12 +191,20 @@ impl Departement {
     /// Parses a département code.
     pub fn parse(input: &str) -> Result<Departement, FieldError> {
         let s = input.trim().to_ascii_uppercase();
-        let s = if s.len() == 1 && s.as_bytes()[0].is_ascii_digit() { format!("0{s}") } else { s };
+        let s = if s.len() == 1 && s.as_bytes()[0].is_ascii_digit() {
+            format!("0{s}")
+        } else {
+            s
+        };
         let ok = match s.as_str() {
             "2A" | "2B" => true,
             "20" => false,
-            d if d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit()) => ("01"..="95").contains(&d),
-            d if d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()) => ("971"..="976").contains(&d),
+            d if d.len() == 2 && d.bytes().all(|b| b.is_ascii_digit()) => {
+                ("01"..="95").contains(&d)
+            }
+            d if d.len() == 3 && d.bytes().all(|b| b.is_ascii_digit()) => {
+                ("971"..="976").contains(&d)
+            }
             _ => false,
         };
         if ok {
@@ -219,8 +244,16 @@ pub struct BirthDate(Date);
 
 fn parse_date_fr_or_iso(s: &str) -> Option<Date> {
     let s = s.trim();
-    let parts: Vec<&str> = if s.contains('/') { s.split('/').collect() } else { s.split('-').collect() };
-    if parts.len() != 3 || !parts.iter().all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit())) {
+    let parts: Vec<&str> = if s.contains('/') {
+        s.split('/').collect()
+    } else {
+        s.split('-').collect()
+    };
+    if parts.len() != 3
+        || !parts
+            .iter()
+            .all(|p| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit()))
+    {
         return None;
     }
     let (y, m, d) = if s.contains('/') {
@@ -256,12 +289,16 @@ impl BirthDate {
                 "La date de naissance ne peut pas être dans le futur.",
             ));
         }
-        let oldest = today.checked_sub(MAX_AGE_YEARS.years()).unwrap_or(Date::MIN);
+        let oldest = today
+            .checked_sub(MAX_AGE_YEARS.years())
+            .unwrap_or(Date::MIN);
         if d < oldest {
             return Err(FieldError::new(
                 "date_naissance",
                 "birth_date.too_old",
-                format!("La date de naissance ne peut pas remonter à plus de {MAX_AGE_YEARS} ans : vérifiez l'année saisie."),
+                format!(
+                    "La date de naissance ne peut pas remonter à plus de {MAX_AGE_YEARS} ans : vérifiez l'année saisie."
+                ),
             ));
         }
         Ok(BirthDate(d))
@@ -274,7 +311,12 @@ impl BirthDate {
 
     /// `JJ/MM/AAAA`.
     pub fn to_french(&self) -> String {
-        format!("{:02}/{:02}/{:04}", self.0.day(), self.0.month(), self.0.year())
+        format!(
+            "{:02}/{:02}/{:04}",
+            self.0.day(),
+            self.0.month(),
+            self.0.year()
+        )
     }
 }
 
@@ -282,7 +324,11 @@ impl TryFrom<String> for BirthDate {
     type Error = FieldError;
     fn try_from(s: String) -> Result<Self, FieldError> {
         parse_date_fr_or_iso(&s).map(BirthDate).ok_or_else(|| {
-            FieldError::new("date_naissance", "birth_date.invalid", "La date de naissance n'est pas une date valide.")
+            FieldError::new(
+                "date_naissance",
+                "birth_date.invalid",
+                "La date de naissance n'est pas une date valide.",
+            )
         })
     }
 }
@@ -299,21 +345,51 @@ mod tests {
 
     #[test]
     fn spec_5_person_name() {
-        assert_eq!(PersonName::parse("  Marie-Hélène   D'Aubigné ").unwrap().as_str(), "Marie-Hélène D'Aubigné");
+        assert_eq!(
+            PersonName::parse("  Marie-Hélène   D'Aubigné ")
+                .unwrap()
+                .as_str(),
+            "Marie-Hélène D'Aubigné"
+        );
         assert_eq!(PersonName::parse("N’Diaye").unwrap().as_str(), "N'Diaye");
         assert_eq!(PersonName::parse("Ô").unwrap().as_str(), "Ô");
         assert_eq!(PersonName::parse("").unwrap_err().code, "name.empty");
-        assert_eq!(PersonName::parse(&"a".repeat(101)).unwrap_err().code, "name.too_long");
+        assert_eq!(
+            PersonName::parse(&"a".repeat(101)).unwrap_err().code,
+            "name.too_long"
+        );
         assert!(PersonName::parse(&"a".repeat(100)).is_ok());
-        for bad in ["Jean2", "-Jean", "Jean-", "Jean--Pierre", "Jean' Pierre", "J@n", "Dupont.", "'"] {
-            assert_eq!(PersonName::parse(bad).unwrap_err().code, "name.invalid", "{bad}");
+        for bad in [
+            "Jean2",
+            "-Jean",
+            "Jean-",
+            "Jean--Pierre",
+            "Jean' Pierre",
+            "J@n",
+            "Dupont.",
+            "'",
+        ] {
+            assert_eq!(
+                PersonName::parse(bad).unwrap_err().code,
+                "name.invalid",
+                "{bad}"
+            );
         }
-        assert_eq!(PersonName::parse("x1").unwrap_err().with_field("prenom").field, "prenom");
+        assert_eq!(
+            PersonName::parse("x1")
+                .unwrap_err()
+                .with_field("prenom")
+                .field,
+            "prenom"
+        );
     }
 
     #[test]
     fn spec_2_2_1_fonction() {
-        assert_eq!(Fonction::parse(" Conseillère  sociale ").unwrap().as_str(), "Conseillère sociale");
+        assert_eq!(
+            Fonction::parse(" Conseillère  sociale ").unwrap().as_str(),
+            "Conseillère sociale"
+        );
         assert!(Fonction::parse("  ").is_err());
         assert!(Fonction::parse(&"x".repeat(101)).is_err());
     }
@@ -325,7 +401,10 @@ mod tests {
         assert_eq!(Civilite::parse("mme").unwrap().label(), "Madame");
         assert_eq!(Civilite::Monsieur.abbreviation(), "M.");
         assert!(Civilite::parse("Mlle").is_err());
-        assert_eq!(serde_json::to_string(&Civilite::Madame).unwrap(), "\"madame\"");
+        assert_eq!(
+            serde_json::to_string(&Civilite::Madame).unwrap(),
+            "\"madame\""
+        );
     }
 
     #[test]
@@ -336,22 +415,52 @@ mod tests {
         assert_eq!(Departement::parse("2a").unwrap().as_str(), "2A");
         assert_eq!(Departement::parse("5").unwrap().as_str(), "05");
         assert!(Departement::parse("974").unwrap().is_overseas());
-        for bad in ["", "00", "0", "20", "96", "99", "970", "977", "2C", "1A", "069", "abc"] {
-            assert_eq!(Departement::parse(bad).unwrap_err().code, "departement.invalid", "{bad}");
+        for bad in [
+            "", "00", "0", "20", "96", "99", "970", "977", "2C", "1A", "069", "abc",
+        ] {
+            assert_eq!(
+                Departement::parse(bad).unwrap_err().code,
+                "departement.invalid",
+                "{bad}"
+            );
         }
     }
 
     #[test]
     fn spec_5_birth_date() {
         let today = date(2026, 5, 14);
-        assert_eq!(BirthDate::parse("07/03/1985", today).unwrap().date(), date(1985, 3, 7));
-        assert_eq!(BirthDate::parse("1985-03-07", today).unwrap().to_french(), "07/03/1985");
+        assert_eq!(
+            BirthDate::parse("07/03/1985", today).unwrap().date(),
+            date(1985, 3, 7)
+        );
+        assert_eq!(
+            BirthDate::parse("1985-03-07", today).unwrap().to_french(),
+            "07/03/1985"
+        );
         assert!(BirthDate::parse("14/05/2026", today).is_ok());
-        assert_eq!(BirthDate::parse("15/05/2026", today).unwrap_err().code, "birth_date.future");
+        assert_eq!(
+            BirthDate::parse("15/05/2026", today).unwrap_err().code,
+            "birth_date.future"
+        );
         assert!(BirthDate::parse("14/05/1896", today).is_ok());
-        assert_eq!(BirthDate::parse("13/05/1896", today).unwrap_err().code, "birth_date.too_old");
-        for bad in ["", "31/02/2000", "1/1/85", "2000-13-01", "aa/bb/cccc", "01/01/2000/1", "01-01-2000"] {
-            assert_eq!(BirthDate::parse(bad, today).unwrap_err().code, "birth_date.invalid", "{bad}");
+        assert_eq!(
+            BirthDate::parse("13/05/1896", today).unwrap_err().code,
+            "birth_date.too_old"
+        );
+        for bad in [
+            "",
+            "31/02/2000",
+            "1/1/85",
+            "2000-13-01",
+            "aa/bb/cccc",
+            "01/01/2000/1",
+            "01-01-2000",
+        ] {
+            assert_eq!(
+                BirthDate::parse(bad, today).unwrap_err().code,
+                "birth_date.invalid",
+                "{bad}"
+            );
         }
         let b: BirthDate = serde_json::from_str("\"1985-03-07\"").unwrap();
         assert_eq!(serde_json::to_string(&b).unwrap(), "\"1985-03-07\"");

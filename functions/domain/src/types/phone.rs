@@ -27,10 +27,13 @@ const OVERSEAS: &[(&str, &str)] = &[
     ("594", "594"), // Guyane (fixe)
     ("596", "596"), // Martinique (fixe)
     ("639", "262"), // Mayotte (mobile)
-    ("690", "590"), ("691", "590"), // Guadeloupe (mobile)
-    ("692", "262"), ("693", "262"), // La Réunion (mobile)
+    ("690", "590"),
+    ("691", "590"), // Guadeloupe (mobile)
+    ("692", "262"),
+    ("693", "262"), // La Réunion (mobile)
     ("694", "594"), // Guyane (mobile)
-    ("696", "596"), ("697", "596"), // Martinique (mobile)
+    ("696", "596"),
+    ("697", "596"), // Martinique (mobile)
 ];
 
 /// A French phone number, stored as its 10-digit national form (`0XXXXXXXXX`).
@@ -57,7 +60,11 @@ impl FrenchPhone {
     pub fn parse(input: &str) -> Result<FrenchPhone, FieldError> {
         let s = input.trim();
         if s.is_empty() {
-            return Err(FieldError::new("telephone", "phone.empty", "Le numéro de téléphone est obligatoire."));
+            return Err(FieldError::new(
+                "telephone",
+                "phone.empty",
+                "Le numéro de téléphone est obligatoire.",
+            ));
         }
         if s.chars().count() > 30 {
             return Err(invalid());
@@ -88,7 +95,7 @@ impl FrenchPhone {
                     None => return Err(invalid()),
                 }
             }
-            None => digits,
+            None => digits.clone(),
         };
         let b = national.as_bytes();
         if b.len() != 10 || b[0] != b'0' || b[1] == b'0' {
@@ -125,7 +132,10 @@ impl FrenchPhone {
     /// E.164 form: `+33…`, or the overseas calling code for overseas numbers.
     pub fn e164(&self) -> String {
         let rest = &self.0[1..];
-        let cc = OVERSEAS.iter().find(|(p, _)| rest.starts_with(p)).map_or("33", |(_, cc)| cc);
+        let cc = OVERSEAS
+            .iter()
+            .find(|(p, _)| rest.starts_with(p))
+            .map_or("33", |(_, cc)| cc);
         format!("+{cc}{rest}")
     }
 }
@@ -160,8 +170,16 @@ mod tests {
 
     #[test]
     fn spec_2_2_1_phone_formats() {
-        for s in ["01 23 45 67 89", "0123456789", "01.23.45.67.89", "01-23-45-67-89",
-            "+33 1 23 45 67 89", "+33 (0)1 23 45 67 89", "0033123456789", "+33123456789"] {
+        for s in [
+            "01 23 45 67 89",
+            "0123456789",
+            "01.23.45.67.89",
+            "01-23-45-67-89",
+            "+33 1 23 45 67 89",
+            "+33 (0)1 23 45 67 89",
+            "0033123456789",
+            "+33123456789",
+        ] {
             let p = FrenchPhone::parse(s).unwrap_or_else(|e| panic!("{s}: {e}"));
             assert_eq!(p.national(), "0123456789");
             assert_eq!(p.to_string(), "01 23 45 67 89");
@@ -172,22 +190,45 @@ mod tests {
 
     #[test]
     fn spec_2_2_1_phone_kinds() {
-        assert_eq!(FrenchPhone::parse("06 12 34 56 78").unwrap().kind(), PhoneKind::Mobile);
-        assert_eq!(FrenchPhone::parse("07 12 34 56 78").unwrap().kind(), PhoneKind::Mobile);
-        assert_eq!(FrenchPhone::parse("09 12 34 56 78").unwrap().kind(), PhoneKind::NonGeographic);
+        assert_eq!(
+            FrenchPhone::parse("06 12 34 56 78").unwrap().kind(),
+            PhoneKind::Mobile
+        );
+        assert_eq!(
+            FrenchPhone::parse("07 12 34 56 78").unwrap().kind(),
+            PhoneKind::Mobile
+        );
+        assert_eq!(
+            FrenchPhone::parse("09 12 34 56 78").unwrap().kind(),
+            PhoneKind::NonGeographic
+        );
         let r = FrenchPhone::parse("02 62 12 34 56").unwrap();
         assert_eq!(r.kind(), PhoneKind::Overseas);
         assert_eq!(r.e164(), "+262262123456");
         let g = FrenchPhone::parse("+590 690 12 34 56").unwrap();
         assert_eq!(g.national(), "0690123456");
         assert_eq!(g.kind(), PhoneKind::Overseas);
-        assert_eq!(FrenchPhone::parse("+596596123456").unwrap().national(), "0596123456");
+        assert_eq!(
+            FrenchPhone::parse("+596596123456").unwrap().national(),
+            "0596123456"
+        );
     }
 
     #[test]
     fn spec_2_2_1_phone_invalid() {
-        for s in ["", "123", "0023456789", "1123456789", "01234567890", "+44 20 7946 0958",
-            "+33 1 23 45 67", "01 23 45 67 8a", "+590 1 23 45 67 89", "0+123456789", "++33123456789"] {
+        for s in [
+            "",
+            "123",
+            "0023456789",
+            "1123456789",
+            "01234567890",
+            "+44 20 7946 0958",
+            "+33 1 23 45 67",
+            "01 23 45 67 8a",
+            "+590 1 23 45 67 89",
+            "0+123456789",
+            "++33123456789",
+        ] {
             assert!(FrenchPhone::parse(s).is_err(), "{s}");
         }
         assert_eq!(FrenchPhone::parse("abc").unwrap_err().code, "phone.invalid");
