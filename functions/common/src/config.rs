@@ -29,7 +29,7 @@ pub struct Config {
     pub table_name: String,
     /// AWS: attachments bucket (`EP_ATTACHMENTS_BUCKET`).
     pub attachments_bucket: String,
-    /// Address of a clamd daemon, e.g. `127.0.0.1:3310` (`EP_CLAMD`); none: built-in checks only.
+    /// Address of a clamd daemon, e.g. `127.0.0.1:3310` (`EP_CLAMD_ADDRESS`); none: built-in checks only.
     pub clamd: Option<String>,
     /// Validity of account-creation and reset links, hours (`EP_LINK_TTL_HOURS`, 72).
     pub link_ttl_hours: i64,
@@ -132,7 +132,7 @@ impl Config {
             listen,
             table_name: text("EP_TABLE", "espace-partenaires"),
             attachments_bucket: text("EP_ATTACHMENTS_BUCKET", "espace-partenaires-attachments"),
-            clamd: get("EP_CLAMD").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+            clamd: get("EP_CLAMD_ADDRESS").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
             link_ttl_hours: int("EP_LINK_TTL_HOURS", 72, 1, 24 * 30)?,
             session_idle_minutes: int("EP_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)?,
             session_absolute_hours: int("EP_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)?,

@@ -5,6 +5,7 @@ pub mod blobs;
 pub mod clock;
 pub mod config;
 pub mod context;
+pub mod emails;
 pub mod embedded;
 pub mod http;
 pub mod mail;
@@ -13,6 +14,8 @@ pub mod table;
 
 #[cfg(feature = "aws")]
 pub mod aws;
+#[cfg(feature = "aws")]
+pub mod lambda;
 
 pub use context::Ctx;
 pub use ep_domain as domain;

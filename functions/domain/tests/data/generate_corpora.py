@@ -426,6 +426,10 @@ FT_NEG_HANDWRITTEN = [
     "Soumettre une demande d'étude de dossier.",
     "Il s'agit d'une demande urgente.",
     "Les conditions de ressources sont remplies.",
+    "Monsieur dément avoir reçu le courrier de relance.",
+    "Dette de taxe d'enlèvement des ordures ménagères.",
+    "Le tribunal a désigné un mandataire ; copie du jugement au greffe.",
+    "Le numéro saisi est invalide, merci de le corriger.",
 ]
 SUBJECTS = ["L'assuré", "L'assurée", "Monsieur", "Madame", "La famille", "Le demandeur", "La personne accompagnée", "Le bénéficiaire"]
 ACTIONS = ["a transmis", "n'a pas reçu", "attend", "demande", "a perdu", "doit renvoyer", "souhaite obtenir", "a signé"]

@@ -1,0 +1,228 @@
+//! Emails that must not be lost. A message is written as a pending item in the same
+//! transaction as the change that causes it (`enqueue`), sent right after commit
+//! (`deliver`), and retried by the maintenance function with backoff (`deliver_due`)
+//! until sent, or marked failed after `email_retry_hours` (then listed for the
+//! caisse admin). Delivery is at least once: a lease (version-checked) keeps two
+//! runs from sending the same message at the same time.
+
+use jiff::{SignedDuration, Timestamp};
+use serde::{Deserialize, Serialize};
+
+use crate::context::Ctx;
+use crate::mail::{MailError, RawEmail};
+use crate::table::{Cond, Index, Item, Query, SkRange, StoreError, Write};
+
+/// Due-index partition of pending emails.
+pub const DUE_EMAIL: &str = "DUE#email";
+/// gsi1 partition listing emails that could not be sent.
+pub const FAILED_EMAILS: &str = "EMAIL#failed";
+/// How long a sender holds a message before another run may try it.
+const LEASE: SignedDuration = SignedDuration::from_mins(10);
+
+/// Fixed-width UTC timestamp, so that string order is time order in sort keys.
+pub fn ts_key(t: Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
+#[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
+struct PendingEmail {
+    id: String,
+    to: Vec<String>,
+    raw: String,
+    status: String,
+    attempts: u32,
+    created_at: String,
+    v: u64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    last_error: Option<String>,
+}
+
+fn key(id: &str) -> (String, String) {
+    (format!("EMAIL#{id}"), "EMAIL".to_owned())
+}
+
+/// The write that records `email` as pending, to add to the causing transaction.
+pub fn enqueue(email: &RawEmail, now: Timestamp) -> Result<Write, StoreError> {
+    let raw = String::from_utf8(email.raw.clone())
+        .map_err(|_| StoreError::Invalid("email is not UTF-8".into()))?;
+    let (pk, sk) = key(&email.id);
+    let record = PendingEmail {
+        id: email.id.clone(),
+        to: email.to.clone(),
+        raw,
+        status: "pending".into(),
+        attempts: 0,
+        created_at: ts_key(now),
+        v: 1,
+        last_error: None,
+    };
+    let item = Item::from_record(pk, sk, &record)?
+        .with("due_pk", DUE_EMAIL)
+        .with("due_at", ts_key(now));
+    Ok(Write::put(item, Cond::NotExists))
+}
+
+/// What happened to one pending email.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Delivery {
+    Sent,
+    /// The mail service was unavailable; retried later.
+    Retry,
+    /// Refused for good, or retried for too long: kept and listed as failed.
+    Failed,
+    /// Already sent, or another run holds it.
+    Skipped,
+}
+
+/// Counts of one `deliver_due` run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct DeliveryCounts {
+    pub sent: u32,
+    pub retry: u32,
+    pub failed: u32,
+    pub skipped: u32,
+}
+
+fn backoff(attempts: u32) -> SignedDuration {
+    let mins = 1i64 << attempts.min(6);
+    SignedDuration::from_mins(mins.min(60))
+}
+
+/// Sends one pending email now (right after the commit that enqueued it).
+pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
+    let (pk, sk) = key(id);
+    let Some(item) = ctx.table.get(&pk, &sk).await? else {
+        return Ok(Delivery::Skipped);
+    };
+    let mut rec: PendingEmail = item.parse()?;
+    if rec.status != "pending" {
+        return Ok(Delivery::Skipped);
+    }
+    let now = ctx.now();
+    // Take the lease.
+    let leased_v = rec.v + 1;
+    let lease = serde_json::Map::from_iter([
+        ("v".to_owned(), leased_v.into()),
+        ("due_at".to_owned(), ts_key(now + LEASE).into()),
+    ]);
+    match ctx
+        .table
+        .update(&pk, &sk, lease, vec![], Cond::VersionEquals(rec.v))
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::ConditionFailed) => return Ok(Delivery::Skipped),
+        Err(e) => return Err(e),
+    }
+    rec.v = leased_v;
+    let email = RawEmail {
+        id: rec.id.clone(),
+        to: rec.to.clone(),
+        raw: rec.raw.clone().into_bytes(),
+    };
+    let outcome = ctx.mailer.send(&email).await;
+    let created = rec
+        .created_at
+        .parse::<Timestamp>()
+        .unwrap_or(now);
+    let give_up = now.duration_since(created)
+        >= SignedDuration::from_hours(ctx.config.email_retry_hours);
+    match outcome {
+        Ok(()) => {
+            match ctx.table.delete(&pk, &sk, Cond::VersionEquals(rec.v)).await {
+                Ok(()) | Err(StoreError::ConditionFailed) => {}
+                Err(e) => return Err(e),
+            }
+            tracing::info!(email = %rec.id, "email sent");
+            Ok(Delivery::Sent)
+        }
+        Err(MailError::Unavailable(reason)) if !give_up => {
+            rec.attempts += 1;
+            tracing::warn!(email = %rec.id, attempts = rec.attempts, "email not sent, will retry");
+            let set = serde_json::Map::from_iter([
+                ("v".to_owned(), (rec.v + 1).into()),
+                ("attempts".to_owned(), rec.attempts.into()),
+                ("due_at".to_owned(), ts_key(now + backoff(rec.attempts)).into()),
+                ("last_error".to_owned(), error_class(&reason).into()),
+            ]);
+            ctx.table
+                .update(&pk, &sk, set, vec![], Cond::VersionEquals(rec.v))
+                .await
+                .or_else(|e| if e == StoreError::ConditionFailed { Ok(()) } else { Err(e) })?;
+            Ok(Delivery::Retry)
+        }
+        Err(e) => {
+            tracing::error!(email = %rec.id, error = %error_class(&e.to_string()), "email failed");
+            let set = serde_json::Map::from_iter([
+                ("v".to_owned(), (rec.v + 1).into()),
+                ("status".to_owned(), "failed".into()),
+                ("attempts".to_owned(), (rec.attempts + 1).into()),
+                ("last_error".to_owned(), error_class(&e.to_string()).into()),
+                ("gsi1pk".to_owned(), FAILED_EMAILS.into()),
+                ("gsi1sk".to_owned(), rec.created_at.clone().into()),
+            ]);
+            ctx.table
+                .update(
+                    &pk,
+                    &sk,
+                    set,
+                    vec!["due_pk".into(), "due_at".into()],
+                    Cond::VersionEquals(rec.v),
+                )
+                .await
+                .or_else(|e| if e == StoreError::ConditionFailed { Ok(()) } else { Err(e) })?;
+            Ok(Delivery::Failed)
+        }
+    }
+}
+
+/// Keeps only the error's class (no address, no content: logs and items must not
+/// carry personal data).
+fn error_class(reason: &str) -> String {
+    reason
+        .split([':', ' '])
+        .next()
+        .unwrap_or("error")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '_')
+        .take(60)
+        .collect()
+}
+
+/// Sends every pending email that is due at `now`, at most `limit`.
+pub async fn deliver_due(ctx: &Ctx, now: Timestamp, limit: u32) -> Result<DeliveryCounts, StoreError> {
+    let page = ctx
+        .table
+        .query(
+            &Query::new(Index::Due, DUE_EMAIL)
+                .range(SkRange::AtMost(ts_key(now)))
+                .limit(limit.clamp(1, crate::table::MAX_PAGE)),
+        )
+        .await?;
+    let mut counts = DeliveryCounts::default();
+    for item in page.items {
+        let Some(id) = item.get_str("id") else { continue };
+        match deliver(ctx, id).await? {
+            Delivery::Sent => counts.sent += 1,
+            Delivery::Retry => counts.retry += 1,
+            Delivery::Failed => counts.failed += 1,
+            Delivery::Skipped => counts.skipped += 1,
+        }
+    }
+    Ok(counts)
+}
+
+/// Emails that could not be sent, newest first (for the caisse admin).
+pub async fn failed(ctx: &Ctx, limit: u32) -> Result<Vec<(String, Vec<String>, String)>, StoreError> {
+    let page = ctx
+        .table
+        .query(&Query::new(Index::Gsi1, FAILED_EMAILS).limit(limit).descending())
+        .await?;
+    page.items
+        .iter()
+        .map(|i| {
+            let rec: PendingEmail = i.parse()?;
+            Ok((rec.id, rec.to, rec.created_at))
+        })
+        .collect()
+}
