@@ -117,3 +117,77 @@ pub async fn send(
         body,
     }
 }
+
+/// A fresh directory under the system temp dir, removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl TempDir {
+    #[allow(clippy::new_without_default)]
+    pub fn new() -> Self {
+        let p = std::env::temp_dir().join(unique("ep-test"));
+        std::fs::create_dir_all(&p).expect("temp dir");
+        TempDir(p)
+    }
+}
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+/// The whole app, in process, on port 0, with a fresh data directory and a clock
+/// the test controls (zero2prod's `spawn_app`).
+pub struct TestApp {
+    pub app: ep_gateway::App,
+    pub url: String,
+    pub clock: Arc<ep_common::clock::ManualClock>,
+    pub dir: TempDir,
+}
+
+/// The site folder of this repository.
+pub fn site_dir() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../site")
+}
+
+/// Starts the app; `pairs` override configuration variables.
+pub async fn spawn_app_with(pairs: &[(&str, &str)], dir: TempDir, scheduler: bool) -> TestApp {
+    let data = dir.0.join("data");
+    let data_str = data.display().to_string();
+    let mut all: Vec<(&str, &str)> = vec![("EP_LISTEN", "127.0.0.1:0"), ("EP_DATA_DIR", &data_str)];
+    all.extend_from_slice(pairs);
+    let config = test_config(&all);
+    let clock = Arc::new(ep_common::clock::ManualClock::new(
+        "2026-11-26T09:00:00Z".parse().expect("timestamp"),
+    ));
+    let options = ep_gateway::Options {
+        site_dir: site_dir(),
+        run_scheduler: scheduler,
+        dev_pages: true,
+        public_url_from_bind: true,
+    };
+    let app = ep_gateway::start(config, clock.clone(), options)
+        .await
+        .expect("gateway starts");
+    let url = app.ctx.config.public_url.clone();
+    TestApp {
+        app,
+        url,
+        clock,
+        dir,
+    }
+}
+
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(&[], TempDir::new(), false).await
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> TestResponse {
+        send("GET", &format!("{}{path}", self.url), &[], vec![]).await
+    }
+    /// Emails written to the outbox, oldest first.
+    pub fn outbox(&self) -> Vec<ep_common::embedded::outbox::OutboxEntry> {
+        ep_common::embedded::list_outbox(&self.dir.0.join("data/outbox")).expect("outbox")
+    }
+}

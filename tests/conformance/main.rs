@@ -9,24 +9,7 @@ use std::sync::Arc;
 
 use ep_common::aws::{DynamoTable, S3Blobs, SesMailer};
 use ep_common::embedded::{DirBlobs, OutboxMailer, SqliteTable};
-use ep_tests::{REGION, moto_endpoint, moto_sdk, unique};
-
-/// A fresh embedded data directory under the system temp dir.
-pub struct TempDir(pub std::path::PathBuf);
-
-impl TempDir {
-    pub fn new() -> Self {
-        let p = std::env::temp_dir().join(unique("ep-conf"));
-        std::fs::create_dir_all(&p).expect("temp dir");
-        TempDir(p)
-    }
-}
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
+use ep_tests::{REGION, TempDir, moto_endpoint, moto_sdk, unique};
 
 pub fn sqlite() -> (Arc<SqliteTable>, TempDir) {
     let dir = TempDir::new();

@@ -30,6 +30,10 @@ impl ManualClock {
             *t = at;
         }
     }
+    /// The current time (same as `Clock::now`, without importing the trait).
+    pub fn now_ts(&self) -> Timestamp {
+        self.now()
+    }
     pub fn advance(&self, by: SignedDuration) {
         if let Ok(mut t) = self.0.lock() {
             *t = t.checked_add(by).unwrap_or(*t);

@@ -99,6 +99,10 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
         return Ok(Delivery::Skipped);
     }
     let now = ctx.now();
+    // Leased by another run, or waiting for its backoff: not ours to send now.
+    if item.get_str("due_at").is_some_and(|due| due > ts_key(now).as_str()) {
+        return Ok(Delivery::Skipped);
+    }
     // Take the lease.
     let leased_v = rec.v + 1;
     let lease = serde_json::Map::from_iter([

@@ -1,1 +1,41 @@
-fn main() {}
+//! `cargo run`: the portal on this machine, with no AWS at all.
+
+use std::sync::Arc;
+
+use ep_common::clock::SystemClock;
+use ep_common::config::{Config, init_tracing};
+
+#[tokio::main]
+async fn main() {
+    let config = match Config::from_env() {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("Espace Partenaires : {e}");
+            std::process::exit(2);
+        }
+    };
+    init_tracing(config.log_json);
+    let mut options = ep_gateway::Options::for_config(&config);
+    if let Ok(site) = std::env::var("EP_SITE_DIR") {
+        options.site_dir = site.into();
+    }
+    let data_dir = config.data_dir.clone();
+    let app = match ep_gateway::start(config, Arc::new(SystemClock), options.clone()).await {
+        Ok(app) => app,
+        Err(e) => {
+            eprintln!("Espace Partenaires ne peut pas démarrer : {e}");
+            std::process::exit(1);
+        }
+    };
+    let url = app.ctx.config.public_url.clone();
+    println!();
+    println!("  Espace Partenaires est prêt : {url}/");
+    println!("  Données : {}", data_dir.display());
+    if options.dev_pages {
+        println!("  Courriels envoyés (développement) : {url}/_dev/outbox");
+    }
+    println!("  Arrêt : Ctrl+C");
+    println!();
+    let _ = tokio::signal::ctrl_c().await;
+    app.stop();
+}

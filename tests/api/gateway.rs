@@ -1,0 +1,180 @@
+//! The local gateway: routes from template.yaml, API Gateway's request shape, the
+//! site, local uploads, the development outbox page.
+
+use ep_common::blobs::Blobs;
+use ep_common::mail::{EmailContent, compose};
+use ep_gateway::registry::functions;
+use ep_gateway::template::{self, TEMPLATE};
+use ep_tests::{send, spawn_app};
+
+#[test]
+fn every_template_function_has_a_handler_and_the_reverse() {
+    let defs = template::functions(TEMPLATE).expect("template");
+    ep_gateway::check_template(&defs, &functions()).expect("template and gateway agree");
+}
+
+#[test]
+fn a_drift_between_template_and_handlers_is_caught() {
+    let mut defs = template::functions(TEMPLATE).expect("template");
+    // A function in the template with no handler.
+    let mut extra = defs[0].clone();
+    extra.binary = "ep-inconnu".into();
+    extra.logical_id = "InconnuFunction".into();
+    defs.push(extra);
+    let err = ep_gateway::check_template(&defs, &functions()).unwrap_err();
+    assert!(err.contains("ep-inconnu"), "{err}");
+    // A route in the template that the handler does not answer.
+    let mut defs = template::functions(TEMPLATE).expect("template");
+    let auth = defs.iter_mut().find(|d| d.binary == "ep-auth").unwrap();
+    auth.routes.push(template::Route {
+        method: "GET".into(),
+        path: "/api/nulle-part".into(),
+    });
+    let err = ep_gateway::check_template(&defs, &functions()).unwrap_err();
+    assert!(err.contains("/api/nulle-part"), "{err}");
+    // A handler the template does not declare.
+    let defs: Vec<_> = template::functions(TEMPLATE)
+        .unwrap()
+        .into_iter()
+        .filter(|d| d.binary != "ep-requests")
+        .collect();
+    let err = ep_gateway::check_template(&defs, &functions()).unwrap_err();
+    assert!(err.contains("ep-requests"), "{err}");
+}
+
+#[tokio::test]
+async fn health_goes_through_the_template_route_to_the_auth_handler() {
+    let app = spawn_app().await;
+    let res = app.get("/api/health").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["status"], "ok");
+    assert_eq!(res.header("content-type").as_deref(), Some("application/json"));
+    let csp = res.header("content-security-policy").expect("CSP");
+    assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
+    assert!(res.header("strict-transport-security").is_some());
+    assert_eq!(res.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert!(res.header("referrer-policy").is_some());
+}
+
+#[tokio::test]
+async fn unknown_api_paths_and_methods_answer_problem_json_in_french() {
+    let app = spawn_app().await;
+    let res = app.get("/api/nulle-part").await;
+    assert_eq!(res.status, 404);
+    assert_eq!(res.header("content-type").as_deref(), Some("application/problem+json"));
+    let body = res.json();
+    assert_eq!(body["code"], "not_found");
+    assert_eq!(body["status"], 404);
+    assert!(body["detail"].as_str().unwrap().contains("n'existe pas"));
+    let res = send("DELETE", &format!("{}/api/health", app.url), &[], vec![]).await;
+    assert_eq!(res.status, 405);
+    assert_eq!(res.json()["code"], "method_not_allowed");
+}
+
+#[tokio::test]
+async fn the_handler_sees_the_api_gateway_v2_request() {
+    // The same handler, fed an API Gateway v2 event as Lambda would be.
+    let app = spawn_app().await;
+    let event = serde_json::json!({
+        "version": "2.0",
+        "routeKey": "GET /api/health",
+        "rawPath": "/api/health",
+        "rawQueryString": "",
+        "headers": {"host": "portail.example.org"},
+        "requestContext": {
+            "http": {"method": "GET", "path": "/api/health", "protocol": "HTTP/1.1",
+                     "sourceIp": "192.0.2.1", "userAgent": "test"},
+            "routeKey": "GET /api/health", "stage": "$default", "timeEpoch": 0
+        },
+        "isBase64Encoded": false
+    });
+    let req = lambda_http::request::from_str(&event.to_string()).expect("fixture");
+    let res = ep_auth::handle(app.app.ctx.clone(), req).await;
+    assert_eq!(res.status(), 200);
+    // An event whose route key the function does not own: 404, never a panic.
+    let mut other = event.clone();
+    other["routeKey"] = "GET /api/autre".into();
+    other["requestContext"]["routeKey"] = "GET /api/autre".into();
+    let req = lambda_http::request::from_str(&other.to_string()).expect("fixture");
+    assert_eq!(ep_auth::handle(app.app.ctx.clone(), req).await.status(), 404);
+}
+
+#[tokio::test]
+async fn the_site_is_served_with_security_headers_and_no_traversal() {
+    let app = spawn_app().await;
+    let res = app.get("/").await;
+    assert_eq!(res.status, 200);
+    assert!(res.header("content-type").unwrap().starts_with("text/html"));
+    assert!(res.text().contains("<html lang=\"fr\""));
+    assert!(res.header("content-security-policy").is_some());
+    let css = app.get("/assets/style.css").await;
+    assert_eq!(css.status, 200);
+    assert!(css.header("content-type").unwrap().starts_with("text/css"));
+    for path in ["/../Cargo.toml", "/%2e%2e/Cargo.toml", "/n-existe-pas"] {
+        let res = app.get(path).await;
+        assert_eq!(res.status, 404, "{path}");
+        assert!(!res.text().contains("[workspace]"), "{path}");
+    }
+    let res = send("POST", &format!("{}/", app.url), &[], vec![]).await;
+    assert_eq!(res.status, 405);
+}
+
+#[tokio::test]
+async fn local_presigned_upload_stores_the_file_and_refuses_tampering() {
+    let app = spawn_app().await;
+    let now = app.clock.now_ts();
+    let blobs = app.app.embedded.blobs.clone();
+    let target = blobs
+        .presign_put("req/1/piece.pdf", "application/pdf", now, 300)
+        .await
+        .unwrap();
+    assert!(target.url.starts_with(&app.url), "{}", target.url);
+    let pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n".to_vec();
+    let ok = send("PUT", &target.url, &[("content-type", "application/pdf")], pdf.clone()).await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+    assert_eq!(blobs.get("req/1/piece.pdf").await.unwrap().unwrap().bytes, pdf);
+
+    let wrong_type = send("PUT", &target.url, &[("content-type", "image/png")], pdf.clone()).await;
+    assert_eq!(wrong_type.status, 403);
+    let tampered = target.url.replace("req/1/piece.pdf", "req/2/piece.pdf");
+    let res = send("PUT", &tampered, &[("content-type", "application/pdf")], pdf.clone()).await;
+    assert_eq!(res.status, 403);
+    assert!(blobs.get("req/2/piece.pdf").await.unwrap().is_none());
+    app.clock.advance(jiff::SignedDuration::from_secs(301));
+    let late = send("PUT", &target.url, &[("content-type", "application/pdf")], pdf).await;
+    assert_eq!(late.status, 403);
+    assert_eq!(late.json()["code"], "upload.denied");
+}
+
+#[tokio::test]
+async fn the_development_outbox_page_lists_emails_with_clickable_links() {
+    let app = spawn_app().await;
+    let content = EmailContent {
+        from: &app.app.ctx.config.mail_from,
+        to: "gestionnaire@ccas.example.org",
+        subject: "Votre compte a été créé",
+        text: format!("Bonjour,\nDéfinissez votre mot de passe : {}/activation?jeton=abc&x=1\n", app.url),
+        html: "<p>Bonjour</p>".into(),
+    };
+    let email = compose(&content, "dev-1", app.clock.now_ts()).unwrap();
+    app.app.ctx.mailer.send(&email).await.unwrap();
+    let res = app.get("/_dev/outbox").await;
+    assert_eq!(res.status, 200);
+    let html = res.text();
+    assert!(html.contains("Votre compte a été créé"), "{html}");
+    assert!(html.contains("gestionnaire@ccas.example.org"));
+    let link = format!("<a href=\"{0}/activation?jeton=abc&amp;x=1\">", app.url);
+    assert!(html.contains(&link), "{html}");
+}
+
+#[tokio::test]
+async fn development_pages_do_not_exist_outside_development() {
+    let dir = ep_tests::TempDir::new();
+    let app = ep_tests::spawn_app_with(&[], dir, false).await;
+    // spawn_app_with turns dev pages on; a deployment built from a public URL does not.
+    let config = ep_tests::test_config(&[("EP_PUBLIC_URL", "https://portail.example.org")]);
+    assert!(!ep_gateway::Options::for_config(&config).dev_pages);
+    let local = ep_tests::test_config(&[]);
+    assert!(ep_gateway::Options::for_config(&local).dev_pages);
+    drop(app);
+}
