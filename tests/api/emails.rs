@@ -49,13 +49,20 @@ async fn an_email_enqueued_with_its_change_is_sent_after_commit_once() {
     let msg = email(&app, "m-commit");
     ctx.table
         .transact(vec![
-            Write::put(Item::new("REQ#1", "REQ").with("state", "answered"), Cond::NotExists),
+            Write::put(
+                Item::new("REQ#1", "REQ").with("state", "answered"),
+                Cond::NotExists,
+            ),
             enqueue(&msg, app.clock.now_ts()).unwrap(),
         ])
         .await
         .unwrap();
     assert_eq!(deliver(ctx, &msg.id).await.unwrap(), Delivery::Sent);
-    assert_eq!(deliver(ctx, &msg.id).await.unwrap(), Delivery::Skipped, "sent once");
+    assert_eq!(
+        deliver(ctx, &msg.id).await.unwrap(),
+        Delivery::Skipped,
+        "sent once"
+    );
     let outbox = app.outbox();
     assert_eq!(outbox.len(), 1);
     assert!(text_part(&outbox[0].raw).unwrap().contains("/demandes"));
@@ -67,7 +74,10 @@ async fn an_email_enqueued_with_its_change_is_sent_after_commit_once() {
 async fn a_failed_transaction_enqueues_nothing() {
     let app = spawn_app().await;
     let ctx = &app.app.ctx;
-    ctx.table.put(Item::new("REQ#2", "REQ"), Cond::None).await.unwrap();
+    ctx.table
+        .put(Item::new("REQ#2", "REQ"), Cond::None)
+        .await
+        .unwrap();
     let msg = email(&app, "m-rollback");
     let res = ctx
         .table
@@ -92,7 +102,10 @@ async fn emails_are_retried_with_backoff_until_sent() {
     app.app.ctx.mailer = flaky.clone();
     let ctx = app.app.ctx.clone();
     let msg = email(&app, "m-retry");
-    ctx.table.transact(vec![enqueue(&msg, app.clock.now_ts()).unwrap()]).await.unwrap();
+    ctx.table
+        .transact(vec![enqueue(&msg, app.clock.now_ts()).unwrap()])
+        .await
+        .unwrap();
     assert_eq!(deliver(&ctx, &msg.id).await.unwrap(), Delivery::Retry);
     // Not due again before its backoff.
     let r = ep_maintenance::run(&ctx).await.unwrap();
@@ -119,7 +132,10 @@ async fn an_email_that_cannot_be_sent_for_24_hours_is_marked_failed_and_listed()
     app.app.ctx.mailer = flaky.clone();
     let ctx = app.app.ctx.clone();
     let msg = email(&app, "m-fail");
-    ctx.table.transact(vec![enqueue(&msg, app.clock.now_ts()).unwrap()]).await.unwrap();
+    ctx.table
+        .transact(vec![enqueue(&msg, app.clock.now_ts()).unwrap()])
+        .await
+        .unwrap();
     let mut last = Delivery::Retry;
     for _ in 0..40 {
         app.clock.advance(SignedDuration::from_hours(1));
@@ -136,7 +152,11 @@ async fn an_email_that_cannot_be_sent_for_24_hours_is_marked_failed_and_listed()
     let calls = flaky.calls.load(Ordering::SeqCst);
     app.clock.advance(SignedDuration::from_hours(5));
     ep_maintenance::run(&ctx).await.unwrap();
-    assert_eq!(flaky.calls.load(Ordering::SeqCst), calls, "a failed email is not retried");
+    assert_eq!(
+        flaky.calls.load(Ordering::SeqCst),
+        calls,
+        "a failed email is not retried"
+    );
 }
 
 #[tokio::test]
@@ -144,7 +164,10 @@ async fn two_runs_at_once_send_an_email_once() {
     let app = spawn_app().await;
     let ctx = app.app.ctx.clone();
     let msgs: Vec<RawEmail> = (0..10).map(|i| email(&app, &format!("m-c{i}"))).collect();
-    let writes = msgs.iter().map(|m| enqueue(m, app.clock.now_ts()).unwrap()).collect();
+    let writes = msgs
+        .iter()
+        .map(|m| enqueue(m, app.clock.now_ts()).unwrap())
+        .collect();
     ctx.table.transact(writes).await.unwrap();
     let (a, b) = tokio::join!(ep_maintenance::run(&ctx), ep_maintenance::run(&ctx));
     let (a, b) = (a.unwrap(), b.unwrap());
@@ -169,12 +192,19 @@ async fn the_gateway_scheduler_runs_the_maintenance_function() {
     app.stop();
     drop(app);
     let second = spawn_app_with(&[], dir, true).await;
-    assert_eq!(second.app.schedule, Some(std::time::Duration::from_secs(300)));
+    assert_eq!(
+        second.app.schedule,
+        Some(std::time::Duration::from_secs(300))
+    );
     for _ in 0..50 {
         if !second.outbox().is_empty() {
             break;
         }
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
     }
-    assert_eq!(second.outbox().len(), 1, "sent by the scheduled run at start");
+    assert_eq!(
+        second.outbox().len(),
+        1,
+        "sent by the scheduled run at start"
+    );
 }

@@ -48,11 +48,17 @@ async fn health_goes_through_the_template_route_to_the_auth_handler() {
     let res = app.get("/api/health").await;
     assert_eq!(res.status, 200, "{}", res.text());
     assert_eq!(res.json()["status"], "ok");
-    assert_eq!(res.header("content-type").as_deref(), Some("application/json"));
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("application/json")
+    );
     let csp = res.header("content-security-policy").expect("CSP");
     assert!(csp.contains("frame-ancestors 'none'") && !csp.contains("unsafe-inline"));
     assert!(res.header("strict-transport-security").is_some());
-    assert_eq!(res.header("x-content-type-options").as_deref(), Some("nosniff"));
+    assert_eq!(
+        res.header("x-content-type-options").as_deref(),
+        Some("nosniff")
+    );
     assert!(res.header("referrer-policy").is_some());
 }
 
@@ -61,7 +67,10 @@ async fn unknown_api_paths_and_methods_answer_problem_json_in_french() {
     let app = spawn_app().await;
     let res = app.get("/api/nulle-part").await;
     assert_eq!(res.status, 404);
-    assert_eq!(res.header("content-type").as_deref(), Some("application/problem+json"));
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("application/problem+json")
+    );
     let body = res.json();
     assert_eq!(body["code"], "not_found");
     assert_eq!(body["status"], 404);
@@ -96,7 +105,10 @@ async fn the_handler_sees_the_api_gateway_v2_request() {
     other["routeKey"] = "GET /api/autre".into();
     other["requestContext"]["routeKey"] = "GET /api/autre".into();
     let req = lambda_http::request::from_str(&other.to_string()).expect("fixture");
-    assert_eq!(ep_auth::handle(app.app.ctx.clone(), req).await.status(), 404);
+    assert_eq!(
+        ep_auth::handle(app.app.ctx.clone(), req).await.status(),
+        404
+    );
 }
 
 #[tokio::test]
@@ -130,18 +142,45 @@ async fn local_presigned_upload_stores_the_file_and_refuses_tampering() {
         .unwrap();
     assert!(target.url.starts_with(&app.url), "{}", target.url);
     let pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n".to_vec();
-    let ok = send("PUT", &target.url, &[("content-type", "application/pdf")], pdf.clone()).await;
+    let ok = send(
+        "PUT",
+        &target.url,
+        &[("content-type", "application/pdf")],
+        pdf.clone(),
+    )
+    .await;
     assert_eq!(ok.status, 200, "{}", ok.text());
-    assert_eq!(blobs.get("req/1/piece.pdf").await.unwrap().unwrap().bytes, pdf);
+    assert_eq!(
+        blobs.get("req/1/piece.pdf").await.unwrap().unwrap().bytes,
+        pdf
+    );
 
-    let wrong_type = send("PUT", &target.url, &[("content-type", "image/png")], pdf.clone()).await;
+    let wrong_type = send(
+        "PUT",
+        &target.url,
+        &[("content-type", "image/png")],
+        pdf.clone(),
+    )
+    .await;
     assert_eq!(wrong_type.status, 403);
     let tampered = target.url.replace("req/1/piece.pdf", "req/2/piece.pdf");
-    let res = send("PUT", &tampered, &[("content-type", "application/pdf")], pdf.clone()).await;
+    let res = send(
+        "PUT",
+        &tampered,
+        &[("content-type", "application/pdf")],
+        pdf.clone(),
+    )
+    .await;
     assert_eq!(res.status, 403);
     assert!(blobs.get("req/2/piece.pdf").await.unwrap().is_none());
     app.clock.advance(jiff::SignedDuration::from_secs(301));
-    let late = send("PUT", &target.url, &[("content-type", "application/pdf")], pdf).await;
+    let late = send(
+        "PUT",
+        &target.url,
+        &[("content-type", "application/pdf")],
+        pdf,
+    )
+    .await;
     assert_eq!(late.status, 403);
     assert_eq!(late.json()["code"], "upload.denied");
 }
@@ -153,7 +192,10 @@ async fn the_development_outbox_page_lists_emails_with_clickable_links() {
         from: &app.app.ctx.config.mail_from,
         to: "gestionnaire@ccas.example.org",
         subject: "Votre compte a été créé",
-        text: format!("Bonjour,\nDéfinissez votre mot de passe : {}/activation?jeton=abc&x=1\n", app.url),
+        text: format!(
+            "Bonjour,\nDéfinissez votre mot de passe : {}/activation?jeton=abc&x=1\n",
+            app.url
+        ),
         html: "<p>Bonjour</p>".into(),
     };
     let email = compose(&content, "dev-1", app.clock.now_ts()).unwrap();

@@ -15,7 +15,10 @@ pub async fn round_trip(b: &dyn Blobs) {
     b.put("req/abc/1.pdf", b"%PDF-2".to_vec(), "application/pdf")
         .await
         .expect("overwrite");
-    assert_eq!(b.get("req/abc/1.pdf").await.unwrap().unwrap().bytes, b"%PDF-2");
+    assert_eq!(
+        b.get("req/abc/1.pdf").await.unwrap().unwrap().bytes,
+        b"%PDF-2"
+    );
 }
 
 pub async fn missing_and_delete(b: &dyn Blobs) {
@@ -35,24 +38,48 @@ pub async fn tags(b: &dyn Blobs) {
         ("scan".to_owned(), "pending".to_owned()),
         ("request".to_owned(), "r-1".to_owned()),
     ]);
-    b.set_tags("scan/me.jpg", tags.clone()).await.expect("set tags");
+    b.set_tags("scan/me.jpg", tags.clone())
+        .await
+        .expect("set tags");
     assert_eq!(b.get_tags("scan/me.jpg").await.unwrap(), tags);
     let safe = BTreeMap::from([("scan".to_owned(), "safe".to_owned())]);
     b.set_tags("scan/me.jpg", safe.clone()).await.unwrap();
-    assert_eq!(b.get_tags("scan/me.jpg").await.unwrap(), safe, "tags are replaced");
+    assert_eq!(
+        b.get_tags("scan/me.jpg").await.unwrap(),
+        safe,
+        "tags are replaced"
+    );
     assert_eq!(
         b.get("scan/me.jpg").await.unwrap().unwrap().bytes,
         vec![0xFF, 0xD8, 0xFF, 0xD9],
         "tagging leaves the content alone"
     );
-    assert_eq!(b.get_tags("scan/absent.jpg").await, Err(BlobError::NotFound));
-    assert_eq!(b.set_tags("scan/absent.jpg", safe).await, Err(BlobError::NotFound));
+    assert_eq!(
+        b.get_tags("scan/absent.jpg").await,
+        Err(BlobError::NotFound)
+    );
+    assert_eq!(
+        b.set_tags("scan/absent.jpg", safe).await,
+        Err(BlobError::NotFound)
+    );
 }
 
 pub async fn invalid_keys(b: &dyn Blobs) {
-    for key in ["", "../etc/passwd", "a//b", "/abs", "a/./b", "sp ace", "x.meta", "é"] {
+    for key in [
+        "",
+        "../etc/passwd",
+        "a//b",
+        "/abs",
+        "a/./b",
+        "sp ace",
+        "x.meta",
+        "é",
+    ] {
         assert!(
-            matches!(b.put(key, vec![1], "image/png").await, Err(BlobError::InvalidKey(_))),
+            matches!(
+                b.put(key, vec![1], "image/png").await,
+                Err(BlobError::InvalidKey(_))
+            ),
             "{key:?} refused"
         );
     }

@@ -17,8 +17,12 @@ fn message(from: &str, to: &str) -> RawEmail {
                <a href=\"https://portail.example.org/activation#jeton\">Définir mon mot de passe</a></p>"
             .into(),
     };
-    compose(&content, &unique("msg"), jiff::Timestamp::from_second(1_790_000_000).unwrap())
-        .expect("compose")
+    compose(
+        &content,
+        &unique("msg"),
+        jiff::Timestamp::from_second(1_790_000_000).unwrap(),
+    )
+    .expect("compose")
 }
 
 fn assert_mime(raw: &str) {
@@ -26,14 +30,20 @@ fn assert_mime(raw: &str) {
     assert!(raw.contains("multipart/alternative"), "{raw}");
     assert!(raw.contains("text/plain; charset=utf-8"), "{raw}");
     assert!(raw.contains("text/html; charset=utf-8"), "{raw}");
-    assert!(raw.contains("Subject: Votre compte") && raw.contains("=?utf-8?"), "subject encoded: {raw}");
+    assert!(
+        raw.contains("Subject: Votre compte") && raw.contains("=?utf-8?"),
+        "subject encoded: {raw}"
+    );
     assert!(raw.contains("Message-ID: <"), "{raw}");
 }
 
 #[tokio::test]
 async fn outbox_keeps_the_message_as_built() {
     let (m, dir) = crate::outbox();
-    let email = message("Espace Partenaires <ne-pas-repondre@example.org>", "agent@cpam.example.org");
+    let email = message(
+        "Espace Partenaires <ne-pas-repondre@example.org>",
+        "agent@cpam.example.org",
+    );
     m.send(&email).await.expect("send");
     let entries = list_outbox(&dir.0.join("outbox")).expect("list");
     assert_eq!(entries.len(), 1);
@@ -52,19 +62,30 @@ async fn compose_refuses_bad_addresses() {
         html: String::new(),
     };
     let now = jiff::Timestamp::from_second(0).unwrap();
-    assert_eq!(compose(&content, "id", now), Err(MailError::InvalidAddress("to")));
+    assert_eq!(
+        compose(&content, "id", now),
+        Err(MailError::InvalidAddress("to"))
+    );
 }
 
 #[tokio::test]
 async fn ses_receives_the_mime_message_intact() {
-    let Some((ses, endpoint)) = crate::ses().await else { return };
+    let Some((ses, endpoint)) = crate::ses().await else {
+        return;
+    };
     let sender = format!("{}@example.org", unique("expediteur"));
     ses.verify_identity(&sender).await.expect("verify sender");
     let to = format!("{}@structure.example.org", unique("dest"));
     let email = message(&format!("Espace Partenaires <{sender}>"), &to);
     ses.send(&email).await.expect("send through SES");
 
-    let res = ep_tests::send("GET", &format!("{endpoint}/moto-api/data.json"), &[], vec![]).await;
+    let res = ep_tests::send(
+        "GET",
+        &format!("{endpoint}/moto-api/data.json"),
+        &[],
+        vec![],
+    )
+    .await;
     assert_eq!(res.status, 200);
     let data = res.json();
     let raws = data["ses"]["RawMessage"]
@@ -75,16 +96,25 @@ async fn ses_receives_the_mime_message_intact() {
         .filter_map(|m| m["raw_data"].as_str())
         .find(|raw| raw.contains(&to))
         .expect("our message in moto");
-    assert_eq!(found.as_bytes(), email.raw.as_slice(), "byte-identical MIME");
+    assert_eq!(
+        found.as_bytes(),
+        email.raw.as_slice(),
+        "byte-identical MIME"
+    );
     assert_mime(found);
 }
 
 #[tokio::test]
 async fn ses_refuses_an_unverified_sender() {
-    let Some((ses, _)) = crate::ses().await else { return };
+    let Some((ses, _)) = crate::ses().await else {
+        return;
+    };
     let email = message(
         &format!("{}@unverified.example.org", unique("x")),
         "dest@structure.example.org",
     );
-    assert!(matches!(ses.send(&email).await, Err(MailError::Rejected(_))));
+    assert!(matches!(
+        ses.send(&email).await,
+        Err(MailError::Rejected(_))
+    ));
 }

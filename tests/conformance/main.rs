@@ -3,6 +3,7 @@
 
 mod blobs;
 mod mailer;
+mod scanner;
 mod table;
 
 use std::sync::Arc;
@@ -27,8 +28,12 @@ pub async fn dynamo() -> Option<Arc<DynamoTable>> {
 
 pub fn dir_blobs() -> (Arc<DirBlobs>, TempDir) {
     let dir = TempDir::new();
-    let b = DirBlobs::new(dir.0.join("blobs"), vec![7u8; 32], "http://127.0.0.1:8080".into())
-        .expect("blobs");
+    let b = DirBlobs::new(
+        dir.0.join("blobs"),
+        vec![7u8; 32],
+        "http://127.0.0.1:8080".into(),
+    )
+    .expect("blobs");
     (Arc::new(b), dir)
 }
 
@@ -39,7 +44,9 @@ pub async fn s3() -> Option<Arc<S3Blobs>> {
         .force_path_style(true)
         .build();
     let b = S3Blobs::new(aws_sdk_s3::Client::from_conf(conf), unique("ep-bucket"));
-    b.create_bucket(REGION).await.expect("create bucket in moto");
+    b.create_bucket(REGION)
+        .await
+        .expect("create bucket in moto");
     Some(Arc::new(b))
 }
 
@@ -52,7 +59,10 @@ pub fn outbox() -> (Arc<OutboxMailer>, TempDir) {
 pub async fn ses() -> Option<(Arc<SesMailer>, String)> {
     let endpoint = moto_endpoint()?;
     let sdk = moto_sdk(&endpoint).await;
-    Some((Arc::new(SesMailer::new(aws_sdk_ses::Client::new(&sdk))), endpoint))
+    Some((
+        Arc::new(SesMailer::new(aws_sdk_ses::Client::new(&sdk))),
+        endpoint,
+    ))
 }
 
 /// Runs one table case against SQLite and against DynamoDB (moto).
@@ -111,12 +121,7 @@ mod table_conformance {
 }
 
 mod blob_conformance {
-    blob_cases!(
-        round_trip,
-        missing_and_delete,
-        tags,
-        invalid_keys,
-    );
+    blob_cases!(round_trip, missing_and_delete, tags, invalid_keys,);
 }
 
 /// Deleted content must leave every file of the data directory (SPEC §3 deletion,
@@ -153,20 +158,37 @@ mod erasure {
             .await
             .unwrap();
         }
-        t.put(Item::new("USER#keep", "PROFILE").with("email", old_email), Cond::None)
-            .await
-            .unwrap();
+        t.put(
+            Item::new("USER#keep", "PROFILE").with("email", old_email),
+            Cond::None,
+        )
+        .await
+        .unwrap();
         t.checkpoint().await.unwrap();
-        assert!(!files_containing(&dir.0, marker.as_bytes()).is_empty(), "marker written");
+        assert!(
+            !files_containing(&dir.0, marker.as_bytes()).is_empty(),
+            "marker written"
+        );
         for i in 0..50 {
-            t.delete(&format!("USER#{i}"), "PROFILE", Cond::None).await.unwrap();
+            t.delete(&format!("USER#{i}"), "PROFILE", Cond::None)
+                .await
+                .unwrap();
         }
-        t.put(Item::new("USER#keep", "PROFILE").with("email", "effacee"), Cond::None)
-            .await
-            .unwrap();
+        t.put(
+            Item::new("USER#keep", "PROFILE").with("email", "effacee"),
+            Cond::None,
+        )
+        .await
+        .unwrap();
         t.checkpoint().await.unwrap();
-        assert_eq!(files_containing(&dir.0, marker.as_bytes()), Vec::<String>::new());
-        assert_eq!(files_containing(&dir.0, old_email.as_bytes()), Vec::<String>::new());
+        assert_eq!(
+            files_containing(&dir.0, marker.as_bytes()),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            files_containing(&dir.0, old_email.as_bytes()),
+            Vec::<String>::new()
+        );
     }
 }
 
@@ -182,17 +204,33 @@ mod presign {
             .await
             .unwrap();
         assert_eq!(target.method, "PUT");
-        assert_eq!(target.headers.get("content-type").map(String::as_str), Some("application/pdf"));
+        assert_eq!(
+            target.headers.get("content-type").map(String::as_str),
+            Some("application/pdf")
+        );
         let url = url_query(&target.url);
         let sig = url.get("signature").unwrap();
         let exp: i64 = url.get("expires").unwrap().parse().unwrap();
         assert_eq!(exp, now.as_second() + 300);
-        b.verify_upload("req/1/a.pdf", "application/pdf", exp, sig, now).expect("valid");
-        assert!(b.verify_upload("req/1/b.pdf", "application/pdf", exp, sig, now).is_err());
-        assert!(b.verify_upload("req/1/a.pdf", "image/png", exp, sig, now).is_err());
-        assert!(b.verify_upload("req/1/a.pdf", "application/pdf", exp + 1, sig, now).is_err());
+        b.verify_upload("req/1/a.pdf", "application/pdf", exp, sig, now)
+            .expect("valid");
+        assert!(
+            b.verify_upload("req/1/b.pdf", "application/pdf", exp, sig, now)
+                .is_err()
+        );
+        assert!(
+            b.verify_upload("req/1/a.pdf", "image/png", exp, sig, now)
+                .is_err()
+        );
+        assert!(
+            b.verify_upload("req/1/a.pdf", "application/pdf", exp + 1, sig, now)
+                .is_err()
+        );
         let later = jiff::Timestamp::from_second(exp + 1).unwrap();
-        assert!(b.verify_upload("req/1/a.pdf", "application/pdf", exp, sig, later).is_err());
+        assert!(
+            b.verify_upload("req/1/a.pdf", "application/pdf", exp, sig, later)
+                .is_err()
+        );
     }
 
     #[tokio::test]

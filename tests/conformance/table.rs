@@ -31,14 +31,25 @@ pub async fn conditional_put_conflict(t: &dyn Table) {
     t.put(a.clone(), Cond::NotExists).await.expect("first put");
     let again = t.put(a.clone().with("x", "second"), Cond::NotExists).await;
     assert_eq!(again, Err(StoreError::ConditionFailed));
-    assert_eq!(t.get("P#1", "A").await.unwrap().unwrap().get_str("x"), Some("first"));
+    assert_eq!(
+        t.get("P#1", "A").await.unwrap().unwrap().get_str("x"),
+        Some("first")
+    );
 
     // Optimistic concurrency: only the writer holding the current version wins.
-    let stale = t.put(a.clone().with("v", 2).with("x", "stale"), Cond::VersionEquals(7)).await;
+    let stale = t
+        .put(
+            a.clone().with("v", 2).with("x", "stale"),
+            Cond::VersionEquals(7),
+        )
+        .await;
     assert_eq!(stale, Err(StoreError::ConditionFailed));
-    t.put(a.clone().with("v", 2).with("x", "new"), Cond::VersionEquals(1))
-        .await
-        .expect("version matches");
+    t.put(
+        a.clone().with("v", 2).with("x", "new"),
+        Cond::VersionEquals(1),
+    )
+    .await
+    .expect("version matches");
     let got = t.get("P#1", "A").await.unwrap().unwrap();
     assert_eq!((got.version(), got.get_str("x")), (Some(2), Some("new")));
 
@@ -53,29 +64,43 @@ pub async fn conditional_put_conflict(t: &dyn Table) {
 }
 
 pub async fn conditional_delete(t: &dyn Table) {
-    t.put(item("P#2", "A").with("v", 3), Cond::None).await.unwrap();
+    t.put(item("P#2", "A").with("v", 3), Cond::None)
+        .await
+        .unwrap();
     assert_eq!(
         t.delete("P#2", "A", Cond::VersionEquals(2)).await,
         Err(StoreError::ConditionFailed)
     );
     assert!(t.get("P#2", "A").await.unwrap().is_some());
-    t.delete("P#2", "A", Cond::VersionEquals(3)).await.expect("delete");
+    t.delete("P#2", "A", Cond::VersionEquals(3))
+        .await
+        .expect("delete");
     assert!(t.get("P#2", "A").await.unwrap().is_none());
     assert_eq!(
         t.delete("P#2", "A", Cond::Exists).await,
         Err(StoreError::ConditionFailed)
     );
-    t.delete("P#2", "A", Cond::None).await.expect("deleting nothing is fine");
+    t.delete("P#2", "A", Cond::None)
+        .await
+        .expect("deleting nothing is fine");
 }
 
 pub async fn failed_transaction_writes_nothing(t: &dyn Table) {
-    t.put(item("P#3", "EXISTING").with("v", 1).with("x", "kept"), Cond::None)
+    t.put(
+        item("P#3", "EXISTING").with("v", 1).with("x", "kept"),
+        Cond::None,
+    )
+    .await
+    .unwrap();
+    t.put(item("P#3", "OTHER").with("v", 1), Cond::None)
         .await
         .unwrap();
-    t.put(item("P#3", "OTHER").with("v", 1), Cond::None).await.unwrap();
     let writes = vec![
         Write::put(item("P#3", "NEW1"), Cond::NotExists),
-        Write::put(item("P#3", "EXISTING").with("x", "overwritten"), Cond::NotExists),
+        Write::put(
+            item("P#3", "EXISTING").with("x", "overwritten"),
+            Cond::NotExists,
+        ),
         Write::delete("P#3", "NEW2", Cond::None),
         Write::Update {
             pk: "P#3".into(),
@@ -94,24 +119,42 @@ pub async fn failed_transaction_writes_nothing(t: &dyn Table) {
         }
         other => panic!("expected a cancelled transaction, got {other:?}"),
     }
-    assert!(t.get("P#3", "NEW1").await.unwrap().is_none(), "nothing written");
+    assert!(
+        t.get("P#3", "NEW1").await.unwrap().is_none(),
+        "nothing written"
+    );
     assert_eq!(
-        t.get("P#3", "EXISTING").await.unwrap().unwrap().get_str("x"),
+        t.get("P#3", "EXISTING")
+            .await
+            .unwrap()
+            .unwrap()
+            .get_str("x"),
         Some("kept")
     );
-    assert!(t.get("P#3", "EXISTING2").await.unwrap().is_none(), "update does not create");
+    assert!(
+        t.get("P#3", "EXISTING2").await.unwrap().is_none(),
+        "update does not create"
+    );
 }
 
 pub async fn transaction_of_25_writes(t: &dyn Table) {
     t.put(item("P#4", "OLD"), Cond::None).await.unwrap();
     let mut writes: Vec<Write> = (0..23)
-        .map(|i| Write::put(item("P#4", &format!("N#{i:02}")).with("i", i), Cond::NotExists))
+        .map(|i| {
+            Write::put(
+                item("P#4", &format!("N#{i:02}")).with("i", i),
+                Cond::NotExists,
+            )
+        })
         .collect();
     writes.push(Write::delete("P#4", "OLD", Cond::Exists));
     writes.push(Write::check("P#4", "ABSENT", Cond::NotExists));
     assert_eq!(writes.len(), 25);
     t.transact(writes).await.expect("transaction");
-    let all = t.query_all(&Query::new(Index::Table, "P#4").limit(100)).await.unwrap();
+    let all = t
+        .query_all(&Query::new(Index::Table, "P#4").limit(100))
+        .await
+        .unwrap();
     assert_eq!(all.len(), 23);
     assert!(t.get("P#4", "OLD").await.unwrap().is_none());
 }
@@ -121,13 +164,27 @@ pub async fn transaction_shape_is_checked(t: &dyn Table) {
         Write::put(item("P#5", "A"), Cond::None),
         Write::delete("P#5", "A", Cond::None),
     ];
-    assert!(matches!(t.transact(twice).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.transact(twice).await,
+        Err(StoreError::Invalid(_))
+    ));
     let too_many: Vec<Write> = (0..101)
         .map(|i| Write::put(item("P#5", &format!("{i}")), Cond::None))
         .collect();
-    assert!(matches!(t.transact(too_many).await, Err(StoreError::Invalid(_))));
-    assert!(matches!(t.transact(vec![]).await, Err(StoreError::Invalid(_))));
-    assert!(t.query_all(&Query::new(Index::Table, "P#5")).await.unwrap().is_empty());
+    assert!(matches!(
+        t.transact(too_many).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(matches!(
+        t.transact(vec![]).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert!(
+        t.query_all(&Query::new(Index::Table, "P#5"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn update_sets_and_removes(t: &dyn Table) {
@@ -143,18 +200,31 @@ pub async fn update_sets_and_removes(t: &dyn Table) {
     .unwrap();
     let due = Query::new(Index::Due, "DUE#test");
     assert_eq!(t.query(&due).await.unwrap().items.len(), 1);
-    let set = Map::from_iter([("v".to_owned(), json!(2)), ("state".to_owned(), json!("done"))]);
-    t.update("P#6", "A", set.clone(), vec!["due_at".into()], Cond::VersionEquals(1))
-        .await
-        .expect("update");
+    let set = Map::from_iter([
+        ("v".to_owned(), json!(2)),
+        ("state".to_owned(), json!("done")),
+    ]);
+    t.update(
+        "P#6",
+        "A",
+        set.clone(),
+        vec!["due_at".into()],
+        Cond::VersionEquals(1),
+    )
+    .await
+    .expect("update");
     let got = t.get("P#6", "A").await.unwrap().unwrap();
     assert_eq!(got.version(), Some(2));
     assert_eq!(got.get_str("state"), Some("done"));
     assert_eq!(got.get_str("keep"), Some("k"));
     assert_eq!(got.get("due_at"), None);
-    assert!(t.query(&due).await.unwrap().items.is_empty(), "left the due index");
+    assert!(
+        t.query(&due).await.unwrap().items.is_empty(),
+        "left the due index"
+    );
     assert_eq!(
-        t.update("P#6", "A", set.clone(), vec![], Cond::VersionEquals(1)).await,
+        t.update("P#6", "A", set.clone(), vec![], Cond::VersionEquals(1))
+            .await,
         Err(StoreError::ConditionFailed)
     );
     assert_eq!(
@@ -174,7 +244,10 @@ pub async fn gsi_is_sparse(t: &dyn Table) {
         }
         t.put(it, Cond::None).await.unwrap();
     }
-    let found = t.query_all(&Query::new(Index::Gsi1, "LOGIN")).await.unwrap();
+    let found = t
+        .query_all(&Query::new(Index::Gsi1, "LOGIN"))
+        .await
+        .unwrap();
     let ids: Vec<&str> = found.iter().map(|i| i.pk()).collect();
     assert_eq!(ids, vec!["USER#0", "USER#2", "USER#4"]);
     let one = t
@@ -199,7 +272,11 @@ pub async fn pagination_across_pages(t: &dyn Table) {
     t.transact(writes).await.unwrap();
     for index in [Index::Table, Index::Gsi1] {
         for descending in [false, true] {
-            let pk = if index == Index::Table { "P#7" } else { "BYDATE" };
+            let pk = if index == Index::Table {
+                "P#7"
+            } else {
+                "BYDATE"
+            };
             let mut q = Query::new(index, pk).limit(5);
             q.descending = descending;
             let mut pages = 0;
@@ -219,7 +296,11 @@ pub async fn pagination_across_pages(t: &dyn Table) {
                 assert!(pages < 10, "pagination does not end");
             }
             assert!(pages >= 5, "{index:?}: 23 items in pages of 5");
-            assert_eq!(seen.len(), 23, "{index:?} desc={descending}: every item once");
+            assert_eq!(
+                seen.len(),
+                23,
+                "{index:?} desc={descending}: every item once"
+            );
             let mut distinct = seen.clone();
             distinct.sort();
             distinct.dedup();
@@ -243,18 +324,45 @@ pub async fn sort_key_ranges(t: &dyn Table) {
     }
     let sks = |items: Vec<Item>| items.iter().map(|i| i.sk().to_owned()).collect::<Vec<_>>();
     let q = |r: SkRange| Query::new(Index::Table, "P#8").range(r);
-    assert_eq!(sks(t.query_all(&q(SkRange::Prefix("A#".into()))).await.unwrap()), ["A#1", "A#2"]);
     assert_eq!(
-        sks(t.query_all(&q(SkRange::Between("A#2".into(), "B#1".into()))).await.unwrap()),
+        sks(t.query_all(&q(SkRange::Prefix("A#".into()))).await.unwrap()),
+        ["A#1", "A#2"]
+    );
+    assert_eq!(
+        sks(t
+            .query_all(&q(SkRange::Between("A#2".into(), "B#1".into())))
+            .await
+            .unwrap()),
         ["A#2", "AB#1", "B#1"]
     );
-    assert_eq!(sks(t.query_all(&q(SkRange::AtMost("A#2".into()))).await.unwrap()), ["A#1", "A#2"]);
-    assert_eq!(sks(t.query_all(&q(SkRange::AtLeast("B#2".into()))).await.unwrap()), ["B#2", "C"]);
-    assert!(t.query_all(&Query::new(Index::Table, "P#none")).await.unwrap().is_empty());
+    assert_eq!(
+        sks(t
+            .query_all(&q(SkRange::AtMost("A#2".into())))
+            .await
+            .unwrap()),
+        ["A#1", "A#2"]
+    );
+    assert_eq!(
+        sks(t
+            .query_all(&q(SkRange::AtLeast("B#2".into())))
+            .await
+            .unwrap()),
+        ["B#2", "C"]
+    );
+    assert!(
+        t.query_all(&Query::new(Index::Table, "P#none"))
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }
 
 pub async fn due_index_finds_what_is_due(t: &dyn Table) {
-    let dates = ["2026-03-01T00:00:00Z", "2026-06-01T00:00:00Z", "2026-09-01T00:00:00Z"];
+    let dates = [
+        "2026-03-01T00:00:00Z",
+        "2026-06-01T00:00:00Z",
+        "2026-09-01T00:00:00Z",
+    ];
     for (i, d) in dates.iter().enumerate() {
         t.put(
             item(&format!("USER#{i}"), "PROFILE")
@@ -280,7 +388,8 @@ pub async fn due_index_finds_what_is_due(t: &dyn Table) {
 pub async fn item_size_limit(t: &dyn Table) {
     let big = "x".repeat(410 * 1024);
     assert_eq!(
-        t.put(item("P#9", "BIG").with("blob", big.clone()), Cond::None).await,
+        t.put(item("P#9", "BIG").with("blob", big.clone()), Cond::None)
+            .await,
         Err(StoreError::ItemTooLarge)
     );
     let in_tx = t
@@ -298,13 +407,17 @@ pub async fn item_size_limit(t: &dyn Table) {
 }
 
 pub async fn invalid_items_are_refused(t: &dyn Table) {
-    assert!(matches!(t.put(item("", "A"), Cond::None).await, Err(StoreError::Invalid(_))));
+    assert!(matches!(
+        t.put(item("", "A"), Cond::None).await,
+        Err(StoreError::Invalid(_))
+    ));
     assert!(matches!(
         t.put(item("P#10", "A").with("gsi1pk", 5), Cond::None).await,
         Err(StoreError::Invalid(_))
     ));
     assert!(matches!(
-        t.put(item("P#10", "A").with("due_at", ""), Cond::None).await,
+        t.put(item("P#10", "A").with("due_at", ""), Cond::None)
+            .await,
         Err(StoreError::Invalid(_))
     ));
     assert!(t.get("P#10", "A").await.unwrap().is_none());

@@ -10,7 +10,6 @@ use lambda_http::{Body, Request, Response};
 pub const ROUTES: &[&str] = &[];
 
 pub async fn handle(_ctx: Ctx, req: Request) -> Response<Body> {
-    match route_key(&req).as_deref() {
-        _ => Problem::not_found().into_response(),
-    }
+    tracing::debug!(route = ?route_key(&req), "no such route");
+    Problem::not_found().into_response()
 }

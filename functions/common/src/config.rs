@@ -73,19 +73,23 @@ impl Config {
                 .filter(|v| !v.is_empty())
                 .unwrap_or_else(|| default.to_owned())
         };
-        let int = |var: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
-            match get(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()) {
-                None => Ok(default),
-                Some(v) => match v.parse::<i64>() {
-                    Ok(n) if (min..=max).contains(&n) => Ok(n),
-                    _ => Err(ConfigError {
-                        var,
-                        value: v,
-                        reason: "expected a whole number in the allowed range",
-                    }),
-                },
-            }
-        };
+        let int =
+            |var: &'static str, default: i64, min: i64, max: i64| -> Result<i64, ConfigError> {
+                match get(var)
+                    .map(|v| v.trim().to_owned())
+                    .filter(|v| !v.is_empty())
+                {
+                    None => Ok(default),
+                    Some(v) => match v.parse::<i64>() {
+                        Ok(n) if (min..=max).contains(&n) => Ok(n),
+                        _ => Err(ConfigError {
+                            var,
+                            value: v,
+                            reason: "expected a whole number in the allowed range",
+                        }),
+                    },
+                }
+            };
         let listen = text("EP_LISTEN", "127.0.0.1:8080");
         let public_url = text("EP_PUBLIC_URL", &format!("http://{listen}"))
             .trim_end_matches('/')
@@ -132,14 +136,21 @@ impl Config {
             listen,
             table_name: text("EP_TABLE", "espace-partenaires"),
             attachments_bucket: text("EP_ATTACHMENTS_BUCKET", "espace-partenaires-attachments"),
-            clamd: get("EP_CLAMD_ADDRESS").map(|v| v.trim().to_owned()).filter(|v| !v.is_empty()),
+            clamd: get("EP_CLAMD_ADDRESS")
+                .map(|v| v.trim().to_owned())
+                .filter(|v| !v.is_empty()),
             link_ttl_hours: int("EP_LINK_TTL_HOURS", 72, 1, 24 * 30)?,
             session_idle_minutes: int("EP_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)?,
             session_absolute_hours: int("EP_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)?,
             password_max_age_days: int("EP_PASSWORD_MAX_AGE_DAYS", 180, 1, 3650)?,
             password_reminder_days: int("EP_PASSWORD_REMINDER_DAYS", 15, 1, 365)?,
             password_history: int("EP_PASSWORD_HISTORY", 5, 0, 50)? as u32,
-            attachment_max_bytes: int("EP_ATTACHMENT_MAX_BYTES", 10 * 1024 * 1024, 1024, 100 * 1024 * 1024)? as u64,
+            attachment_max_bytes: int(
+                "EP_ATTACHMENT_MAX_BYTES",
+                10 * 1024 * 1024,
+                1024,
+                100 * 1024 * 1024,
+            )? as u64,
             attachment_max_count: int("EP_ATTACHMENT_MAX_COUNT", 5, 1, 50)? as u32,
             request_retention_months: int("EP_REQUEST_RETENTION_MONTHS", 12, 1, 120)?,
             audit_retention_months: int("EP_AUDIT_RETENTION_MONTHS", 12, 1, 120)?,
@@ -161,7 +172,9 @@ impl Config {
 pub fn init_tracing(json: bool) {
     use tracing_subscriber::EnvFilter;
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     let _ = if json {
         builder.json().without_time().try_init()
     } else {
@@ -175,8 +188,10 @@ mod tests {
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {
-        let map: HashMap<String, String> =
-            pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> = pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
         Config::from_lookup(|k| map.get(k).cloned())
     }
 

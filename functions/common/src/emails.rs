@@ -100,7 +100,10 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
     }
     let now = ctx.now();
     // Leased by another run, or waiting for its backoff: not ours to send now.
-    if item.get_str("due_at").is_some_and(|due| due > ts_key(now).as_str()) {
+    if item
+        .get_str("due_at")
+        .is_some_and(|due| due > ts_key(now).as_str())
+    {
         return Ok(Delivery::Skipped);
     }
     // Take the lease.
@@ -125,12 +128,9 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
         raw: rec.raw.clone().into_bytes(),
     };
     let outcome = ctx.mailer.send(&email).await;
-    let created = rec
-        .created_at
-        .parse::<Timestamp>()
-        .unwrap_or(now);
-    let give_up = now.duration_since(created)
-        >= SignedDuration::from_hours(ctx.config.email_retry_hours);
+    let created = rec.created_at.parse::<Timestamp>().unwrap_or(now);
+    let give_up =
+        now.duration_since(created) >= SignedDuration::from_hours(ctx.config.email_retry_hours);
     match outcome {
         Ok(()) => {
             match ctx.table.delete(&pk, &sk, Cond::VersionEquals(rec.v)).await {
@@ -146,13 +146,22 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
             let set = serde_json::Map::from_iter([
                 ("v".to_owned(), (rec.v + 1).into()),
                 ("attempts".to_owned(), rec.attempts.into()),
-                ("due_at".to_owned(), ts_key(now + backoff(rec.attempts)).into()),
+                (
+                    "due_at".to_owned(),
+                    ts_key(now + backoff(rec.attempts)).into(),
+                ),
                 ("last_error".to_owned(), error_class(&reason).into()),
             ]);
             ctx.table
                 .update(&pk, &sk, set, vec![], Cond::VersionEquals(rec.v))
                 .await
-                .or_else(|e| if e == StoreError::ConditionFailed { Ok(()) } else { Err(e) })?;
+                .or_else(|e| {
+                    if e == StoreError::ConditionFailed {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
             Ok(Delivery::Retry)
         }
         Err(e) => {
@@ -174,7 +183,13 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
                     Cond::VersionEquals(rec.v),
                 )
                 .await
-                .or_else(|e| if e == StoreError::ConditionFailed { Ok(()) } else { Err(e) })?;
+                .or_else(|e| {
+                    if e == StoreError::ConditionFailed {
+                        Ok(())
+                    } else {
+                        Err(e)
+                    }
+                })?;
             Ok(Delivery::Failed)
         }
     }
@@ -194,7 +209,11 @@ fn error_class(reason: &str) -> String {
 }
 
 /// Sends every pending email that is due at `now`, at most `limit`.
-pub async fn deliver_due(ctx: &Ctx, now: Timestamp, limit: u32) -> Result<DeliveryCounts, StoreError> {
+pub async fn deliver_due(
+    ctx: &Ctx,
+    now: Timestamp,
+    limit: u32,
+) -> Result<DeliveryCounts, StoreError> {
     let page = ctx
         .table
         .query(
@@ -205,7 +224,9 @@ pub async fn deliver_due(ctx: &Ctx, now: Timestamp, limit: u32) -> Result<Delive
         .await?;
     let mut counts = DeliveryCounts::default();
     for item in page.items {
-        let Some(id) = item.get_str("id") else { continue };
+        let Some(id) = item.get_str("id") else {
+            continue;
+        };
         match deliver(ctx, id).await? {
             Delivery::Sent => counts.sent += 1,
             Delivery::Retry => counts.retry += 1,
@@ -217,10 +238,17 @@ pub async fn deliver_due(ctx: &Ctx, now: Timestamp, limit: u32) -> Result<Delive
 }
 
 /// Emails that could not be sent, newest first (for the caisse admin).
-pub async fn failed(ctx: &Ctx, limit: u32) -> Result<Vec<(String, Vec<String>, String)>, StoreError> {
+pub async fn failed(
+    ctx: &Ctx,
+    limit: u32,
+) -> Result<Vec<(String, Vec<String>, String)>, StoreError> {
     let page = ctx
         .table
-        .query(&Query::new(Index::Gsi1, FAILED_EMAILS).limit(limit).descending())
+        .query(
+            &Query::new(Index::Gsi1, FAILED_EMAILS)
+                .limit(limit)
+                .descending(),
+        )
         .await?;
     page.items
         .iter()

@@ -39,12 +39,19 @@ pub struct EmailContent<'a> {
 }
 
 /// Builds the MIME message (multipart/alternative, text then HTML, each base64).
-pub fn compose(content: &EmailContent<'_>, id: &str, date: jiff::Timestamp) -> Result<RawEmail, MailError> {
+pub fn compose(
+    content: &EmailContent<'_>,
+    id: &str,
+    date: jiff::Timestamp,
+) -> Result<RawEmail, MailError> {
     let from: Mailbox = content
         .from
         .parse()
         .map_err(|_| MailError::InvalidAddress("from"))?;
-    let to: Mailbox = content.to.parse().map_err(|_| MailError::InvalidAddress("to"))?;
+    let to: Mailbox = content
+        .to
+        .parse()
+        .map_err(|_| MailError::InvalidAddress("to"))?;
     let date = std::time::SystemTime::UNIX_EPOCH
         + std::time::Duration::from_secs(date.as_second().max(0) as u64);
     let domain = from.email.domain().to_owned();
@@ -95,10 +102,10 @@ pub fn header_of(raw: &str, name: &str) -> Option<String> {
             }
             break;
         }
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case(name) {
-                value = Some(v.trim().to_owned());
-            }
+        if let Some((k, v)) = line.split_once(':')
+            && k.eq_ignore_ascii_case(name)
+        {
+            value = Some(v.trim().to_owned());
         }
     }
     value
@@ -114,7 +121,9 @@ pub fn text_part(raw: &str) -> Option<String> {
     let end = body.find("\r\n--").unwrap_or(body.len());
     let b64: String = body[..end].chars().filter(|c| !c.is_whitespace()).collect();
     let bytes = base64::engine::general_purpose::STANDARD.decode(b64).ok()?;
-    String::from_utf8(bytes).ok().map(|t| t.replace("\r\n", "\n"))
+    String::from_utf8(bytes)
+        .ok()
+        .map(|t| t.replace("\r\n", "\n"))
 }
 
 /// Decodes an RFC 2047 encoded header (`=?utf-8?b?...?=` words), as lettre writes them.
@@ -161,7 +170,8 @@ mod tests {
             from: "Espace Partenaires <ne-pas-repondre@example.org>",
             to: "Agnès Exemple <agnes@structure.example.org>",
             subject: "Votre compte a été créé : définissez votre mot de passe",
-            text: "Bonjour,\nLien : https://portail.example.org/activation.html#t=abc\nÀ bientôt".into(),
+            text: "Bonjour,\nLien : https://portail.example.org/activation.html#t=abc\nÀ bientôt"
+                .into(),
             html: "<p>Bonjour</p>".into(),
         };
         let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
@@ -171,6 +181,9 @@ mod tests {
         assert_eq!(text_part(&raw).as_deref(), Some(content.text.as_str()));
         let subject = header_of(&raw, "Subject").unwrap();
         assert_eq!(decode_header(&subject), content.subject);
-        assert_eq!(header_of(&raw, "Message-ID").as_deref(), Some("<m1@example.org>"));
+        assert_eq!(
+            header_of(&raw, "Message-ID").as_deref(),
+            Some("<m1@example.org>")
+        );
     }
 }

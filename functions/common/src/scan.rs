@@ -145,7 +145,10 @@ impl ClamdScanner {
         .await
         .map_err(|_| ScanError::Unavailable("connection timed out".into()))?
         .map_err(unavailable)?;
-        stream.write_all(b"zINSTREAM\0").await.map_err(unavailable)?;
+        stream
+            .write_all(b"zINSTREAM\0")
+            .await
+            .map_err(unavailable)?;
         for chunk in bytes.chunks(64 * 1024) {
             stream
                 .write_all(&(chunk.len() as u32).to_be_bytes())
@@ -153,7 +156,10 @@ impl ClamdScanner {
                 .map_err(unavailable)?;
             stream.write_all(chunk).await.map_err(unavailable)?;
         }
-        stream.write_all(&0u32.to_be_bytes()).await.map_err(unavailable)?;
+        stream
+            .write_all(&0u32.to_be_bytes())
+            .await
+            .map_err(unavailable)?;
         let mut answer = Vec::new();
         tokio::time::timeout(
             std::time::Duration::from_secs(60),
@@ -175,7 +181,9 @@ pub fn parse_clamd_answer(answer: &str, kind: FileKind) -> Result<Verdict, ScanE
     } else if let Some(name) = body.strip_suffix(" FOUND") {
         Ok(Verdict::Infected(name.to_owned()))
     } else {
-        Err(ScanError::Unavailable(format!("unexpected clamd answer: {body}")))
+        Err(ScanError::Unavailable(format!(
+            "unexpected clamd answer: {body}"
+        )))
     }
 }
 

@@ -194,9 +194,9 @@ impl Write {
     pub fn key(&self) -> (&str, &str) {
         match self {
             Write::Put { item, .. } => (item.pk(), item.sk()),
-            Write::Update { pk, sk, .. } | Write::Delete { pk, sk, .. } | Write::Check { pk, sk, .. } => {
-                (pk, sk)
-            }
+            Write::Update { pk, sk, .. }
+            | Write::Delete { pk, sk, .. }
+            | Write::Check { pk, sk, .. } => (pk, sk),
         }
     }
     pub fn cond(&self) -> &Cond {
@@ -364,7 +364,12 @@ fn value_size(v: &Value) -> usize {
             digits.div_ceil(2) + 1
         }
         Value::Array(a) => 3 + a.iter().map(|e| 1 + value_size(e)).sum::<usize>(),
-        Value::Object(m) => 3 + m.iter().map(|(k, e)| 1 + k.len() + value_size(e)).sum::<usize>(),
+        Value::Object(m) => {
+            3 + m
+                .iter()
+                .map(|(k, e)| 1 + k.len() + value_size(e))
+                .sum::<usize>()
+        }
     }
 }
 
@@ -397,7 +402,9 @@ pub fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
     for w in writes {
         let (pk, sk) = w.key();
         if pk.is_empty() || sk.is_empty() {
-            return Err(StoreError::Invalid("transaction write with an empty key".into()));
+            return Err(StoreError::Invalid(
+                "transaction write with an empty key".into(),
+            ));
         }
         if !seen.insert((pk.to_owned(), sk.to_owned())) {
             return Err(StoreError::Invalid(
@@ -409,7 +416,9 @@ pub fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
             Write::Update { set, .. } => {
                 for key in ["pk", "sk"] {
                     if set.contains_key(key) {
-                        return Err(StoreError::Invalid(format!("an update may not set `{key}`")));
+                        return Err(StoreError::Invalid(format!(
+                            "an update may not set `{key}`"
+                        )));
                     }
                 }
             }
@@ -426,7 +435,10 @@ pub fn cond_holds(cond: &Cond, current: Option<&Map<String, Value>>) -> bool {
         Cond::NotExists => current.is_none(),
         Cond::Exists => current.is_some(),
         Cond::VersionEquals(v) => {
-            current.and_then(|m| m.get(VERSION_ATTR)).and_then(Value::as_u64) == Some(*v)
+            current
+                .and_then(|m| m.get(VERSION_ATTR))
+                .and_then(Value::as_u64)
+                == Some(*v)
         }
     }
 }

@@ -10,8 +10,8 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let ctx = ctx.clone();
         async move {
-            let scheduled = event.payload.get("detail-type").and_then(Value::as_str)
-                == Some("Scheduled Event");
+            let scheduled =
+                event.payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event");
             if !scheduled {
                 return Err(lambda_http::Error::from(
                     "unknown event: expected an EventBridge scheduled event",

@@ -77,7 +77,10 @@ pub fn check_template(defs: &[FunctionDef], impls: &[FunctionImpl]) -> Result<()
     let mut problems = Vec::new();
     for d in defs {
         match impls.iter().find(|i| i.binary == d.binary) {
-            None => problems.push(format!("{} ({}) has no handler in the gateway", d.logical_id, d.binary)),
+            None => problems.push(format!(
+                "{} ({}) has no handler in the gateway",
+                d.logical_id, d.binary
+            )),
             Some(i) => {
                 let mut in_template: Vec<String> = d.routes.iter().map(|r| r.key()).collect();
                 let mut in_handler: Vec<String> = i.routes.iter().map(|r| r.to_string()).collect();
@@ -90,14 +93,20 @@ pub fn check_template(defs: &[FunctionDef], impls: &[FunctionImpl]) -> Result<()
                     ));
                 }
                 if i.scheduled != d.schedule.is_some() {
-                    problems.push(format!("{}: schedule differs between template and gateway", d.binary));
+                    problems.push(format!(
+                        "{}: schedule differs between template and gateway",
+                        d.binary
+                    ));
                 }
             }
         }
     }
     for i in impls {
         if !defs.iter().any(|d| d.binary == i.binary) {
-            problems.push(format!("handler {} is not a function of template.yaml", i.binary));
+            problems.push(format!(
+                "handler {} is not a function of template.yaml",
+                i.binary
+            ));
         }
     }
     if problems.is_empty() {
@@ -129,7 +138,9 @@ pub struct App {
 
 impl App {
     /// Runs the scheduled function once now (tests, and at start-up).
-    pub async fn run_maintenance(&self) -> Result<ep_maintenance::RunReport, ep_common::table::StoreError> {
+    pub async fn run_maintenance(
+        &self,
+    ) -> Result<ep_maintenance::RunReport, ep_common::table::StoreError> {
         ep_maintenance::run(&self.ctx).await
     }
 
@@ -146,7 +157,11 @@ impl Drop for App {
 }
 
 /// Starts the gateway.
-pub async fn start(mut config: Config, clock: Arc<dyn Clock>, options: Options) -> Result<App, StartError> {
+pub async fn start(
+    mut config: Config,
+    clock: Arc<dyn Clock>,
+    options: Options,
+) -> Result<App, StartError> {
     let defs = template::functions(template::TEMPLATE)?;
     let impls = registry::functions();
     check_template(&defs, &impls).map_err(StartError::Mismatch)?;
@@ -207,22 +222,20 @@ pub async fn start(mut config: Config, clock: Arc<dyn Clock>, options: Options) 
         }
     });
 
-    if options.run_scheduler {
-        if let Some(every) = schedule {
-            let sched_ctx = ctx.clone();
-            let mut stop_rx = shutdown.subscribe();
-            tokio::spawn(async move {
-                loop {
-                    if let Err(e) = ep_maintenance::run(&sched_ctx).await {
-                        tracing::error!(error = %e, "maintenance run failed");
-                    }
-                    tokio::select! {
-                        _ = stop_rx.changed() => break,
-                        _ = tokio::time::sleep(every) => {}
-                    }
+    if let (true, Some(every)) = (options.run_scheduler, schedule) {
+        let sched_ctx = ctx.clone();
+        let mut stop_rx = shutdown.subscribe();
+        tokio::spawn(async move {
+            loop {
+                if let Err(e) = ep_maintenance::run(&sched_ctx).await {
+                    tracing::error!(error = %e, "maintenance run failed");
                 }
-            });
-        }
+                tokio::select! {
+                    _ = stop_rx.changed() => break,
+                    _ = tokio::time::sleep(every) => {}
+                }
+            }
+        });
     }
 
     Ok(App {
@@ -320,7 +333,11 @@ fn api_event(
     for (name, value) in &parts.headers {
         let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == http::header::COOKIE {
-            cookies.extend(v.split(';').map(|c| c.trim().to_owned()).filter(|c| !c.is_empty()));
+            cookies.extend(
+                v.split(';')
+                    .map(|c| c.trim().to_owned())
+                    .filter(|c| !c.is_empty()),
+            );
             continue;
         }
         let key = name.as_str().to_ascii_lowercase();
@@ -413,19 +430,31 @@ async fn api(st: Arc<State>, req: hyper::Request<Incoming>, peer: SocketAddr) ->
     let (parts, body) = req.into_parts();
     let matched = match st.router.route(parts.method.as_str(), parts.uri.path()) {
         RouteResult::Found(m) => m,
-        RouteResult::MethodNotAllowed => return to_hyper(Problem::method_not_allowed().into_response()),
+        RouteResult::MethodNotAllowed => {
+            return to_hyper(Problem::method_not_allowed().into_response());
+        }
         RouteResult::NotFound => return to_hyper(Problem::not_found().into_response()),
     };
     let bytes = match read_body(body, MAX_API_BODY).await {
         Ok(b) => b,
         Err(res) => return res,
     };
-    let event = api_event(&parts, &bytes, &matched.route_key, &matched.params, peer, st.ctx.now());
+    let event = api_event(
+        &parts,
+        &bytes,
+        &matched.route_key,
+        &matched.params,
+        peer,
+        st.ctx.now(),
+    );
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(r) => r,
         Err(e) => {
             tracing::error!(error = %e, "could not build the API Gateway event");
-            return to_hyper(Problem::bad_request("request.invalid", "La demande n'a pas pu être lue.").into_response());
+            return to_hyper(
+                Problem::bad_request("request.invalid", "La demande n'a pas pu être lue.")
+                    .into_response(),
+            );
         }
     };
     let handler = st.impls[matched.function].http;
@@ -464,7 +493,10 @@ async fn upload(st: Arc<State>, req: hyper::Request<Incoming>, key: &str) -> Hyp
         .and_then(|v| v.to_str().ok())
         .unwrap_or("")
         .to_owned();
-    let expires = query.get("expires").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let expires = query
+        .get("expires")
+        .and_then(|v| v.parse::<i64>().ok())
+        .unwrap_or(0);
     let signature = query.get("signature").cloned().unwrap_or_default();
     let denied = || {
         to_hyper(
@@ -541,8 +573,12 @@ fn outbox_page(st: &State) -> HyperResponse {
     };
     let mut items = String::new();
     for e in entries.iter().rev() {
-        let subject = header_of(&e.raw, "Subject").map(|s| decode_header(&s)).unwrap_or_default();
-        let to = header_of(&e.raw, "To").map(|s| decode_header(&s)).unwrap_or_default();
+        let subject = header_of(&e.raw, "Subject")
+            .map(|s| decode_header(&s))
+            .unwrap_or_default();
+        let to = header_of(&e.raw, "To")
+            .map(|s| decode_header(&s))
+            .unwrap_or_default();
         let date = header_of(&e.raw, "Date").unwrap_or_default();
         let body = text_part(&e.raw).unwrap_or_else(|| "(message illisible)".into());
         items.push_str(&format!(

@@ -83,7 +83,10 @@ impl Router {
         }
     }
 
-    fn match_path(segs: &[Segment], parts: &[&str]) -> Option<(HashMap<String, String>, (usize, usize))> {
+    fn match_path(
+        segs: &[Segment],
+        parts: &[&str],
+    ) -> Option<(HashMap<String, String>, (usize, usize))> {
         let mut params = HashMap::new();
         let mut literals = 0;
         let mut greedy = 0;
@@ -117,7 +120,11 @@ impl Router {
     }
 
     pub fn route(&self, method: &str, path: &str) -> RouteResult {
-        let parts: Vec<&str> = path.trim_matches('/').split('/').filter(|s| !s.is_empty()).collect();
+        let parts: Vec<&str> = path
+            .trim_matches('/')
+            .split('/')
+            .filter(|s| !s.is_empty())
+            .collect();
         let mut best: Option<((usize, usize), Matched)> = None;
         let mut path_exists = false;
         for (f, route, segs) in &self.routes {
@@ -176,17 +183,29 @@ mod tests {
         assert_eq!((m.function, m.params["id"].as_str()), (0, "pé-1"));
         assert_eq!(m.route_key, "GET /api/partners/{id}");
         let m = found("POST", "/api/partners/a/conventions/b");
-        assert_eq!((m.params["id"].as_str(), m.params["caisse"].as_str()), ("a", "b"));
+        assert_eq!(
+            (m.params["id"].as_str(), m.params["caisse"].as_str()),
+            ("a", "b")
+        );
         let m = found("DELETE", "/api/anything/deep/path");
-        assert_eq!((m.function, m.params["proxy"].as_str()), (2, "anything/deep/path"));
+        assert_eq!(
+            (m.function, m.params["proxy"].as_str()),
+            (2, "anything/deep/path")
+        );
     }
 
     #[test]
     fn wrong_method_and_unknown_path() {
         let router = Router::new(vec![(0, r("GET", "/api/health"))]);
-        assert_eq!(router.route("POST", "/api/health"), RouteResult::MethodNotAllowed);
+        assert_eq!(
+            router.route("POST", "/api/health"),
+            RouteResult::MethodNotAllowed
+        );
         assert_eq!(router.route("GET", "/api/nothing"), RouteResult::NotFound);
-        assert!(matches!(router.route("GET", "/api/health/"), RouteResult::Found(_)));
+        assert!(matches!(
+            router.route("GET", "/api/health/"),
+            RouteResult::Found(_)
+        ));
         assert_eq!(percent_decode("a%2Fb%zz%4"), "a/b%zz%4");
     }
 }

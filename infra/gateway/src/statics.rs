@@ -60,7 +60,10 @@ mod tests {
         std::fs::write(root.join("aide/index.html"), "a").unwrap();
         std::fs::write(root.join(".secret"), "s").unwrap();
         assert_eq!(resolve(&root, "/"), Some(root.join("index.html")));
-        assert_eq!(resolve(&root, "/connexion"), Some(root.join("connexion.html")));
+        assert_eq!(
+            resolve(&root, "/connexion"),
+            Some(root.join("connexion.html"))
+        );
         assert_eq!(resolve(&root, "/aide/"), Some(root.join("aide/index.html")));
         assert_eq!(resolve(&root, "/../etc/passwd"), None);
         assert_eq!(resolve(&root, "/%2e%2e/etc/passwd"), None);

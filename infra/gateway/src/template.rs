@@ -47,7 +47,11 @@ fn str_of<'a>(v: &'a Value, key: &str) -> Option<&'a str> {
 
 /// `rate(5 minutes)`, `rate(1 hour)`, `rate(2 days)`.
 pub fn parse_rate(expr: &str) -> Result<Duration, TemplateError> {
-    let bad = || TemplateError(format!("schedule {expr:?}: only rate(N minutes|hours|days) is supported"));
+    let bad = || {
+        TemplateError(format!(
+            "schedule {expr:?}: only rate(N minutes|hours|days) is supported"
+        ))
+    };
     let inner = expr
         .trim()
         .strip_prefix("rate(")
@@ -84,11 +88,14 @@ pub fn functions(text: &str) -> Result<Vec<FunctionDef>, TemplateError> {
         let binary = get(res, "Metadata")
             .and_then(|m| get(m, "BuildProperties"))
             .and_then(|b| str_of(b, "Binary"))
-            .ok_or_else(|| TemplateError(format!("{logical_id}: no Metadata.BuildProperties.Binary")))?
+            .ok_or_else(|| {
+                TemplateError(format!("{logical_id}: no Metadata.BuildProperties.Binary"))
+            })?
             .to_owned();
         let mut routes = Vec::new();
         let mut schedule = None;
-        if let Some(Value::Mapping(events)) = get(res, "Properties").and_then(|p| get(p, "Events")) {
+        if let Some(Value::Mapping(events)) = get(res, "Properties").and_then(|p| get(p, "Events"))
+        {
             for (name, ev) in events {
                 let name = name.as_str().unwrap_or_default();
                 let props = get(ev, "Properties");
@@ -110,8 +117,12 @@ pub fn functions(text: &str) -> Result<Vec<FunctionDef>, TemplateError> {
                     }
                     Some("Schedule") | Some("ScheduleV2") => {
                         let expr = props
-                            .and_then(|p| str_of(p, "Schedule").or_else(|| str_of(p, "ScheduleExpression")))
-                            .ok_or_else(|| TemplateError(format!("{logical_id}.{name}: no Schedule")))?;
+                            .and_then(|p| {
+                                str_of(p, "Schedule").or_else(|| str_of(p, "ScheduleExpression"))
+                            })
+                            .ok_or_else(|| {
+                                TemplateError(format!("{logical_id}.{name}: no Schedule"))
+                            })?;
                         schedule = Some(parse_rate(expr)?);
                     }
                     _ => {}
@@ -144,7 +155,13 @@ mod tests {
     fn reads_the_real_template() {
         let fns = functions(TEMPLATE).expect("template parses");
         let bins: Vec<&str> = fns.iter().map(|f| f.binary.as_str()).collect();
-        for b in ["ep-auth", "ep-accounts", "ep-requests", "ep-attachments", "ep-maintenance"] {
+        for b in [
+            "ep-auth",
+            "ep-accounts",
+            "ep-requests",
+            "ep-attachments",
+            "ep-maintenance",
+        ] {
             assert!(bins.contains(&b), "{b} in template");
         }
         let maintenance = fns.iter().find(|f| f.binary == "ep-maintenance").unwrap();

@@ -59,7 +59,8 @@ fn cond_expr(cond: &Cond) -> Expr {
         Cond::VersionEquals(v) => {
             e.text = Some("#ver = :ver".into());
             e.names.insert("#ver".into(), VERSION_ATTR.into());
-            e.values.insert(":ver".into(), AttributeValue::N(v.to_string()));
+            e.values
+                .insert(":ver".into(), AttributeValue::N(v.to_string()));
         }
     }
     e
@@ -118,7 +119,10 @@ fn decode_cursor(cursor: &str, index: Index) -> Result<Av, StoreError> {
     if plain.keys().any(|k| !allowed.contains(&k.as_str())) || !plain.contains_key("pk") {
         return Err(bad());
     }
-    Ok(plain.into_iter().map(|(k, v)| (k, AttributeValue::S(v))).collect())
+    Ok(plain
+        .into_iter()
+        .map(|(k, v)| (k, AttributeValue::S(v)))
+        .collect())
 }
 
 impl DynamoTable {
@@ -169,7 +173,9 @@ impl DynamoTable {
                     .map_err(unavailable)?,
             );
         }
-        req.send().await.map_err(|e| unavailable(format!("{e:?}")))?;
+        req.send()
+            .await
+            .map_err(|e| unavailable(format!("{e:?}")))?;
         Ok(())
     }
 

@@ -18,8 +18,16 @@ pub use ses::SesMailer;
 
 /// Builds the context from an SDK configuration (region, credentials, endpoint).
 /// `path_style` is for S3-compatible test servers (moto).
-pub fn context_from(sdk: &aws_config::SdkConfig, config: Config, clock: Arc<dyn Clock>, path_style: bool) -> Ctx {
-    let table = DynamoTable::new(aws_sdk_dynamodb::Client::new(sdk), config.table_name.clone());
+pub fn context_from(
+    sdk: &aws_config::SdkConfig,
+    config: Config,
+    clock: Arc<dyn Clock>,
+    path_style: bool,
+) -> Ctx {
+    let table = DynamoTable::new(
+        aws_sdk_dynamodb::Client::new(sdk),
+        config.table_name.clone(),
+    );
     let s3_conf = aws_sdk_s3::config::Builder::from(sdk)
         .force_path_style(path_style)
         .build();
@@ -49,5 +57,10 @@ pub async fn context_from_env() -> Result<Ctx, crate::config::ConfigError> {
     let config = Config::from_env()?;
     let sdk = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
     let path_style = std::env::var_os("AWS_ENDPOINT_URL").is_some();
-    Ok(context_from(&sdk, config, Arc::new(SystemClock), path_style))
+    Ok(context_from(
+        &sdk,
+        config,
+        Arc::new(SystemClock),
+        path_style,
+    ))
 }

@@ -51,7 +51,9 @@ impl Mailer for SesMailer {
                 let message = e.message().unwrap_or("").to_owned();
                 if matches!(
                     code.as_str(),
-                    "MessageRejected" | "MailFromDomainNotVerifiedException" | "InvalidParameterValue"
+                    "MessageRejected"
+                        | "MailFromDomainNotVerifiedException"
+                        | "InvalidParameterValue"
                 ) {
                     Err(MailError::Rejected(format!("{code}: {message}")))
                 } else {

@@ -26,7 +26,13 @@ impl OutboxMailer {
         let safe: String = email
             .id
             .chars()
-            .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+            .map(|c| {
+                if c.is_ascii_alphanumeric() || c == '-' {
+                    c
+                } else {
+                    '_'
+                }
+            })
             .collect();
         format!("{:020}-{safe}.eml", jiff::Timestamp::now().as_microsecond())
     }
@@ -38,7 +44,9 @@ impl Mailer for OutboxMailer {
         let unavailable = |e: std::io::Error| MailError::Unavailable(e.to_string());
         let name = Self::file_name(email);
         let tmp = self.dir.join(format!(".{name}.tmp"));
-        tokio::fs::write(&tmp, &email.raw).await.map_err(unavailable)?;
+        tokio::fs::write(&tmp, &email.raw)
+            .await
+            .map_err(unavailable)?;
         tokio::fs::rename(&tmp, self.dir.join(&name))
             .await
             .map_err(unavailable)

@@ -157,8 +157,11 @@ fn write_item(c: &Connection, map: &Map<String, Value>) -> Result<(), StoreError
 }
 
 fn delete_item(c: &Connection, pk: &str, sk: &str) -> Result<(), StoreError> {
-    c.execute("DELETE FROM items WHERE pk = ?1 AND sk = ?2", params![pk, sk])
-        .map_err(unavailable)?;
+    c.execute(
+        "DELETE FROM items WHERE pk = ?1 AND sk = ?2",
+        params![pk, sk],
+    )
+    .map_err(unavailable)?;
     Ok(())
 }
 
@@ -232,7 +235,9 @@ fn run_query(c: &Connection, q: &Query) -> Result<Page, StoreError> {
 
     let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
     let rows = stmt
-        .query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(0))
+        .query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            r.get::<_, String>(0)
+        })
         .map_err(unavailable)?;
     let mut items = Vec::new();
     for row in rows {
