@@ -164,6 +164,7 @@ pub async fn spawn_app_with(pairs: &[(&str, &str)], dir: TempDir, scheduler: boo
         run_scheduler: scheduler,
         dev_pages: true,
         public_url_from_bind: true,
+        dev_clock: None,
     };
     let app = ep_gateway::start(config, clock.clone(), options)
         .await
@@ -188,5 +189,119 @@ impl TestApp {
     /// Emails written to the outbox, oldest first.
     pub fn outbox(&self) -> Vec<ep_common::embedded::outbox::OutboxEntry> {
         ep_common::embedded::list_outbox(&self.dir.0.join("data/outbox")).expect("outbox")
+    }
+}
+
+/// The first `name=value` of a response's `Set-Cookie` headers.
+pub fn session_cookie(res: &TestResponse) -> Option<String> {
+    res.headers
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find(|c| c.starts_with("ep_session=") || c.starts_with("__Host-ep_session="))
+        .and_then(|c| c.split(';').next())
+        .map(str::to_owned)
+}
+
+impl TestApp {
+    /// A JSON request as the portal's pages send it (same-origin `Origin` header),
+    /// with an optional session cookie (`name=value`).
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        body: Option<serde_json::Value>,
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        let mut headers = vec![
+            ("origin", self.url.as_str()),
+            ("content-type", "application/json"),
+        ];
+        if let Some(c) = cookie {
+            headers.push(("cookie", c));
+        }
+        let bytes = body.map(|b| b.to_string().into_bytes()).unwrap_or_default();
+        send(method, &format!("{}{path}", self.url), &headers, bytes).await
+    }
+
+    pub async fn post(
+        &self,
+        path: &str,
+        body: serde_json::Value,
+        cookie: Option<&str>,
+    ) -> TestResponse {
+        self.call("POST", path, Some(body), cookie).await
+    }
+
+    /// The decoded text of the newest email sent to `to`.
+    pub fn last_email_to(&self, to: &str) -> Option<String> {
+        use ep_common::mail::{decode_header, header_of, text_part};
+        self.outbox()
+            .iter()
+            .rev()
+            .find(|e| header_of(&e.raw, "To").is_some_and(|t| decode_header(&t).contains(to)))
+            .and_then(|e| text_part(&e.raw))
+    }
+
+    /// The token of the newest link to `page` (`activation`, `reinitialisation`) sent to `to`.
+    pub fn link_token(&self, to: &str, page: &str) -> Option<String> {
+        let text = self.last_email_to(to)?;
+        let marker = format!("/{page}#jeton=");
+        let start = text.find(&marker)? + marker.len();
+        Some(
+            text[start..]
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '-' || *c == '_')
+                .collect(),
+        )
+    }
+
+    /// The identifiant given in the newest email to `to`.
+    pub fn identifiant_in_email(&self, to: &str) -> Option<String> {
+        let text = self.last_email_to(to)?;
+        let start = text.find("Votre identifiant : ")? + "Votre identifiant : ".len();
+        Some(text[start..].chars().take(8).collect())
+    }
+
+    /// Signs in and returns the session cookie (panics on failure).
+    pub async fn login(&self, identifiant: &str, password: &str) -> String {
+        let res = self
+            .post(
+                "/api/auth/login",
+                serde_json::json!({"identifiant": identifiant, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 200, "login: {}", res.text());
+        session_cookie(&res).expect("session cookie")
+    }
+
+    /// Activates the bootstrap admin with `password`, signs in, accepts the CGU;
+    /// returns (identifiant, cookie).
+    pub async fn ready_admin(&self, password: &str) -> (String, String) {
+        let email = self.app.ctx.config.admin_email.clone();
+        let ident = self.identifiant_in_email(&email).expect("admin email");
+        let token = self
+            .link_token(&email, "activation")
+            .expect("activation link");
+        let res = self
+            .post(
+                "/api/auth/activate",
+                serde_json::json!({"token": token, "password": password}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 204, "activate: {}", res.text());
+        let cookie = self.login(&ident, password).await;
+        let cgu = self.get("/api/cgu").await.json();
+        let res = self
+            .post(
+                "/api/me/cgu",
+                serde_json::json!({"version": cgu["version"]}),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status, 200, "cgu: {}", res.text());
+        (ident, cookie)
     }
 }

@@ -1,4 +1,5 @@
 //! API tests: the whole app in process (gateway + handlers + embedded store).
 
+mod auth;
 mod emails;
 mod gateway;

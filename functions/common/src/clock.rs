@@ -49,3 +49,33 @@ impl Clock for ManualClock {
             .unwrap_or_else(|p| *p.into_inner())
     }
 }
+
+/// The real clock shifted by an offset that only grows (development: lets a person
+/// or a browser test see what happens 181 days later, `EP_DEV_CLOCK=1`).
+#[derive(Debug)]
+pub struct OffsetClock(std::sync::atomic::AtomicI64);
+
+impl OffsetClock {
+    pub fn new() -> Self {
+        OffsetClock(std::sync::atomic::AtomicI64::new(0))
+    }
+    pub fn advance(&self, by: SignedDuration) {
+        self.0
+            .fetch_add(by.as_secs().max(0), std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl Default for OffsetClock {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        let offset = SignedDuration::from_secs(self.0.load(std::sync::atomic::Ordering::SeqCst));
+        Timestamp::now()
+            .checked_add(offset)
+            .unwrap_or_else(|_| Timestamp::now())
+    }
+}

@@ -8,9 +8,26 @@ use lambda_http::{Body, Request, RequestExt, Response, request::RequestContext};
 use serde::{Serialize, de::DeserializeOwned};
 
 /// An error answered to the client. 4xx for the user's mistakes; 5xx only when a
-/// dependency is down, with a message that says to try again.
+/// dependency is down, with a message that says to try again. Boxed: it travels in
+/// every `Result` of the handlers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Problem(Box<ProblemData>);
+
+impl std::ops::Deref for Problem {
+    type Target = ProblemData;
+    fn deref(&self) -> &ProblemData {
+        &self.0
+    }
+}
+
+impl std::ops::DerefMut for Problem {
+    fn deref_mut(&mut self) -> &mut ProblemData {
+        &mut self.0
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-pub struct Problem {
+pub struct ProblemData {
     #[serde(skip)]
     pub status: u16,
     /// Stable machine code, e.g. `auth.invalid_credentials`.
@@ -22,17 +39,25 @@ pub struct Problem {
     /// Per-field errors (field name → French message).
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub errors: BTreeMap<String, String>,
+    /// For a refused password: the codes of the unmet rules.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<String>,
+    /// Seconds before another attempt (429); also sent as `Retry-After`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<i64>,
 }
 
 impl Problem {
     pub fn new(status: u16, code: &str, title: &str, detail: impl Into<String>) -> Self {
-        Problem {
+        Problem(Box::new(ProblemData {
             status,
             code: code.to_owned(),
             title: title.to_owned(),
             detail: detail.into(),
             errors: BTreeMap::new(),
-        }
+            rules: Vec::new(),
+            retry_after: None,
+        }))
     }
     pub fn field(mut self, field: &str, message: impl Into<String>) -> Self {
         self.errors.insert(field.to_owned(), message.into());
@@ -77,10 +102,16 @@ impl Problem {
         let body = serde_json::to_string(&ProblemBody {
             kind: format!("urn:espace-partenaires:problem:{}", self.code),
             status: self.status,
-            problem: &self,
+            problem: &self.0,
         })
         .unwrap_or_else(|_| "{}".into());
-        respond(self.status, "application/problem+json", Body::Text(body))
+        let mut res = respond(self.status, "application/problem+json", Body::Text(body));
+        if let Some(secs) = self.retry_after
+            && let Ok(v) = http::HeaderValue::from_str(&secs.to_string())
+        {
+            res.headers_mut().insert(http::header::RETRY_AFTER, v);
+        }
+        res
     }
 }
 
@@ -90,7 +121,7 @@ struct ProblemBody<'a> {
     kind: String,
     status: u16,
     #[serde(flatten)]
-    problem: &'a Problem,
+    problem: &'a ProblemData,
 }
 
 impl From<crate::table::StoreError> for Problem {

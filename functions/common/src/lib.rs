@@ -1,16 +1,24 @@
 //! Shared library of every Espace Partenaires function: ports (Table, Blobs, Mailer,
 //! Scanner, Clock), their embedded and AWS adapters, configuration, HTTP helpers.
 
+pub mod audit;
 pub mod blobs;
+pub mod bootstrap;
+pub mod cgu;
 pub mod clock;
 pub mod config;
 pub mod context;
 pub mod emails;
 pub mod embedded;
 pub mod http;
+pub mod ids;
 pub mod mail;
 pub mod scan;
+pub mod sessions;
 pub mod table;
+pub mod templates;
+pub mod tokens;
+pub mod users;
 
 #[cfg(feature = "aws")]
 pub mod aws;

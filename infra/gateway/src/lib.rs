@@ -42,6 +42,8 @@ pub enum StartError {
     Listen { addr: String, reason: String },
     #[error(transparent)]
     Data(#[from] embedded::OpenError),
+    #[error("cannot create the platform admin: {0}")]
+    Bootstrap(String),
 }
 
 /// How to run.
@@ -55,6 +57,8 @@ pub struct Options {
     pub dev_pages: bool,
     /// When listening on port 0, set `public_url` to the bound address (tests).
     pub public_url_from_bind: bool,
+    /// Development clock that `/_dev/clock` moves forward (`EP_DEV_CLOCK=1`).
+    pub dev_clock: Option<Arc<ep_common::clock::OffsetClock>>,
 }
 
 impl Options {
@@ -67,6 +71,7 @@ impl Options {
             run_scheduler: true,
             dev_pages: local,
             public_url_from_bind: false,
+            dev_clock: None,
         }
     }
 }
@@ -124,6 +129,7 @@ struct State {
     dev_pages: bool,
     blobs: Arc<DirBlobs>,
     outbox_dir: PathBuf,
+    dev_clock: Option<Arc<ep_common::clock::OffsetClock>>,
 }
 
 /// A running gateway.
@@ -133,6 +139,8 @@ pub struct App {
     pub embedded: Arc<Embedded>,
     /// The scheduled run interval read from the template.
     pub schedule: Option<Duration>,
+    /// Identifiant of the platform admin when this start created it (empty store).
+    pub created_admin: Option<String>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -183,6 +191,9 @@ pub async fn start(
 
     let emb = Arc::new(embedded::open(config, clock)?);
     let ctx = emb.ctx.clone();
+    let created_admin = ep_common::bootstrap::ensure_admin(&ctx)
+        .await
+        .map_err(|e| StartError::Bootstrap(e.to_string()))?;
     let mut routes = Vec::new();
     for d in &defs {
         if let Some(idx) = impls.iter().position(|i| i.binary == d.binary) {
@@ -197,6 +208,7 @@ pub async fn start(
         dev_pages: options.dev_pages,
         blobs: emb.blobs.clone(),
         outbox_dir: emb.outbox.dir().to_path_buf(),
+        dev_clock: options.dev_clock.clone(),
     });
 
     let (shutdown, mut stop_rx) = tokio::sync::watch::channel(false);
@@ -243,6 +255,7 @@ pub async fn start(
         ctx,
         embedded: emb,
         schedule,
+        created_admin,
         shutdown,
     })
 }
@@ -280,9 +293,16 @@ async fn serve(st: Arc<State>, req: hyper::Request<Incoming>, peer: SocketAddr) 
         let key = key.to_owned();
         return upload(st, req, &key).await;
     }
-    if path == "/_dev/outbox" || path.starts_with("/_dev/") {
-        if st.dev_pages && path == "/_dev/outbox" && req.method() == hyper::Method::GET {
-            return outbox_page(&st);
+    if path.starts_with("/_dev/") {
+        if st.dev_pages {
+            match (req.method().as_str(), path.as_str()) {
+                ("GET", "/_dev/outbox") => return outbox_page(&st),
+                ("GET", "/_dev/outbox.json") => return outbox_json(&st),
+                ("GET" | "POST", "/_dev/clock") if st.dev_clock.is_some() => {
+                    return dev_clock(&st, req).await;
+                }
+                _ => {}
+            }
         }
         return to_hyper(Problem::not_found().into_response());
     }
@@ -605,4 +625,46 @@ fn outbox_page(st: &State) -> HyperResponse {
         items
     );
     plain(200, "text/html; charset=utf-8", html)
+}
+
+/// Development only: the outbox as JSON (`[{file, to, subject, text}]`, oldest first),
+/// for browser tests that follow emailed links.
+fn outbox_json(st: &State) -> HyperResponse {
+    use ep_common::mail::{decode_header, header_of, text_part};
+    let entries = embedded::list_outbox(&st.outbox_dir).unwrap_or_default();
+    let list: Vec<serde_json::Value> = entries
+        .iter()
+        .map(|e| {
+            serde_json::json!({
+                "file": e.file,
+                "to": header_of(&e.raw, "To").map(|s| decode_header(&s)),
+                "subject": header_of(&e.raw, "Subject").map(|s| decode_header(&s)),
+                "text": text_part(&e.raw),
+            })
+        })
+        .collect();
+    plain(
+        200,
+        "application/json",
+        serde_json::to_string(&list).unwrap_or_default(),
+    )
+}
+
+/// Development only (`EP_DEV_CLOCK=1`): `GET` the portal's time, `POST
+/// {"advance_days": N}` (or `advance_minutes`) to move it forward.
+async fn dev_clock(st: &State, req: hyper::Request<Incoming>) -> HyperResponse {
+    let Some(clock) = &st.dev_clock else {
+        return to_hyper(Problem::not_found().into_response());
+    };
+    if req.method() == hyper::Method::POST {
+        let bytes = read_body(req.into_body(), 4096).await.unwrap_or_default();
+        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
+        let days = v["advance_days"].as_i64().unwrap_or(0).clamp(0, 3650);
+        let minutes = v["advance_minutes"].as_i64().unwrap_or(0).clamp(0, 525_600);
+        clock.advance(
+            jiff::SignedDuration::from_hours(24 * days) + jiff::SignedDuration::from_mins(minutes),
+        );
+    }
+    let body = serde_json::json!({ "now": st.ctx.now() });
+    plain(200, "application/json", body.to_string())
 }

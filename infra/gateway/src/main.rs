@@ -19,8 +19,17 @@ async fn main() {
     if let Ok(site) = std::env::var("EP_SITE_DIR") {
         options.site_dir = site.into();
     }
+    // Development only: a clock that /_dev/clock can move forward.
+    let clock: Arc<dyn ep_common::clock::Clock> =
+        if options.dev_pages && std::env::var("EP_DEV_CLOCK").as_deref() == Ok("1") {
+            let c = Arc::new(ep_common::clock::OffsetClock::new());
+            options.dev_clock = Some(c.clone());
+            c
+        } else {
+            Arc::new(SystemClock)
+        };
     let data_dir = config.data_dir.clone();
-    let app = match ep_gateway::start(config, Arc::new(SystemClock), options.clone()).await {
+    let app = match ep_gateway::start(config, clock, options.clone()).await {
         Ok(app) => app,
         Err(e) => {
             eprintln!("Espace Partenaires ne peut pas démarrer : {e}");
@@ -33,6 +42,29 @@ async fn main() {
     println!("  Données : {}", data_dir.display());
     if options.dev_pages {
         println!("  Courriels envoyés (développement) : {url}/_dev/outbox");
+    }
+    match &app.created_admin {
+        Some(identifiant) => {
+            println!();
+            println!(
+                "  Première connexion : le compte administrateur {identifiant} a été créé pour"
+            );
+            println!(
+                "  {}. Ouvrez le courriel « Votre compte Espace Partenaires a été créé »",
+                app.ctx.config.admin_email
+            );
+            if options.dev_pages {
+                println!(
+                    "  sur {url}/_dev/outbox et suivez son lien pour créer votre mot de passe."
+                );
+            } else {
+                println!(
+                    "  dans {}/outbox et suivez son lien pour créer votre mot de passe.",
+                    data_dir.display()
+                );
+            }
+        }
+        None => println!("  Connexion : {url}/connexion"),
     }
     println!("  Arrêt : Ctrl+C");
     println!();

@@ -1,0 +1,240 @@
+//! Server-side sessions: opaque 256-bit tokens in a cookie, stored hashed. Idle
+//! timeout and absolute lifetime from the configuration; a session is void as soon
+//! as its user's `session_epoch` moves (password change, inactivation, exclusion).
+
+use jiff::{SignedDuration, Timestamp};
+use lambda_http::Request;
+use serde::{Deserialize, Serialize};
+
+use crate::context::Ctx;
+use crate::emails::ts_key;
+use crate::http::{Problem, cookie};
+use crate::ids::{new_token, token_hash};
+use crate::table::{Cond, Item, StoreError, Write};
+use crate::users::{Status, User, get_user};
+
+/// Cookie name over HTTPS (the `__Host-` prefix pins it to this host, path `/`,
+/// Secure).
+pub const COOKIE_HTTPS: &str = "__Host-ep_session";
+/// Development fallback on plain-HTTP localhost (browsers drop Secure cookies there).
+pub const COOKIE_DEV: &str = "ep_session";
+/// Due-index partition of sessions to clean up.
+pub const DUE_SESSION: &str = "DUE#session";
+/// `last_seen_at` is refreshed at most this often (one write per minute of activity).
+const TOUCH_EVERY: SignedDuration = SignedDuration::from_secs(60);
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub user_id: String,
+    pub epoch: u64,
+    pub created_at: Timestamp,
+    pub last_seen_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub v: u64,
+}
+
+fn key(hash: &str) -> (String, String) {
+    (format!("SESSION#{hash}"), "SESSION".to_owned())
+}
+
+pub fn cookie_name(ctx: &Ctx) -> &'static str {
+    if ctx.config.https() {
+        COOKIE_HTTPS
+    } else {
+        COOKIE_DEV
+    }
+}
+
+/// `Set-Cookie` value carrying a new session token.
+pub fn set_cookie(ctx: &Ctx, token: &str) -> String {
+    let secure = if ctx.config.https() { "; Secure" } else { "" };
+    format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict{secure}",
+        cookie_name(ctx)
+    )
+}
+
+/// `Set-Cookie` value removing the session cookie.
+pub fn clear_cookie(ctx: &Ctx) -> String {
+    let secure = if ctx.config.https() { "; Secure" } else { "" };
+    format!(
+        "{}=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0{secure}",
+        cookie_name(ctx)
+    )
+}
+
+/// A new session for `user` (a new token at every login): the token and the write.
+pub fn create(
+    ctx: &Ctx,
+    user: &User,
+    now: Timestamp,
+) -> Result<(String, Write, Session), StoreError> {
+    let token = new_token();
+    let expires_at = now + SignedDuration::from_hours(ctx.config.session_absolute_hours);
+    let s = Session {
+        user_id: user.id.clone(),
+        epoch: user.session_epoch,
+        created_at: now,
+        last_seen_at: now,
+        expires_at,
+        v: 1,
+    };
+    let (pk, sk) = key(&token_hash(&token));
+    let item = Item::from_record(pk, sk, &s)?
+        .with("due_pk", DUE_SESSION)
+        .with("due_at", ts_key(expires_at));
+    Ok((token, Write::put(item, Cond::NotExists), s))
+}
+
+/// The signed-in user of a request.
+#[derive(Clone, Debug)]
+pub struct Authed {
+    pub user: User,
+    pub session: Session,
+    pub token_hash: String,
+}
+
+impl Authed {
+    /// The session's expiry as the user sees it: the earlier of idle and absolute.
+    pub fn expires_at(&self, ctx: &Ctx) -> Timestamp {
+        let idle =
+            self.session.last_seen_at + SignedDuration::from_mins(ctx.config.session_idle_minutes);
+        idle.min(self.session.expires_at)
+    }
+}
+
+/// Actions the user must complete before anything else (SPEC §2.1, §3), in order.
+pub fn required_actions(
+    ctx: &Ctx,
+    user: &User,
+    current_cgu: Option<&str>,
+    now: Timestamp,
+) -> Vec<&'static str> {
+    let mut out = Vec::new();
+    if let Some(v) = current_cgu
+        && user.cgu_version.as_deref() != Some(v)
+    {
+        out.push("accept_cgu");
+    }
+    if password_expired(ctx, user, now) {
+        out.push("change_password");
+    }
+    out
+}
+
+pub fn password_expires_at(ctx: &Ctx, user: &User) -> Option<Timestamp> {
+    user.password_changed_at
+        .map(|t| t + SignedDuration::from_hours(24 * ctx.config.password_max_age_days))
+}
+
+pub fn password_expired(ctx: &Ctx, user: &User, now: Timestamp) -> bool {
+    password_expires_at(ctx, user).is_some_and(|e| now >= e)
+}
+
+fn unauthenticated() -> Problem {
+    Problem::new(
+        401,
+        "auth.required",
+        "Connexion nécessaire",
+        "Votre session a expiré ou vous n'êtes pas connecté : connectez-vous pour continuer.",
+    )
+}
+
+/// Reads and checks the session of a request. `Ok(None)`: no valid session.
+pub async fn current(ctx: &Ctx, req: &Request) -> Result<Option<Authed>, StoreError> {
+    let Some(token) = cookie(req, cookie_name(ctx)).filter(|t| !t.is_empty() && t.len() <= 100)
+    else {
+        return Ok(None);
+    };
+    let hash = token_hash(&token);
+    let (pk, sk) = key(&hash);
+    let Some(item) = ctx.table.get(&pk, &sk).await? else {
+        return Ok(None);
+    };
+    let session: Session = item.parse()?;
+    let now = ctx.now();
+    let idle_limit =
+        session.last_seen_at + SignedDuration::from_mins(ctx.config.session_idle_minutes);
+    if now >= session.expires_at || now >= idle_limit {
+        ctx.table.delete(&pk, &sk, Cond::None).await?;
+        return Ok(None);
+    }
+    let Some(user) = get_user(ctx.table.as_ref(), &session.user_id).await? else {
+        return Ok(None);
+    };
+    if user.status != Status::Active || user.session_epoch != session.epoch {
+        ctx.table.delete(&pk, &sk, Cond::None).await?;
+        return Ok(None);
+    }
+    let mut session = session;
+    if now.duration_since(session.last_seen_at) >= TOUCH_EVERY {
+        let set = serde_json::Map::from_iter([
+            ("last_seen_at".to_owned(), serde_json::json!(now)),
+            ("v".to_owned(), serde_json::json!(session.v + 1)),
+        ]);
+        match ctx
+            .table
+            .update(&pk, &sk, set, vec![], Cond::VersionEquals(session.v))
+            .await
+        {
+            Ok(()) => {
+                session.last_seen_at = now;
+                session.v += 1;
+            }
+            Err(StoreError::ConditionFailed) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(Some(Authed {
+        user,
+        session,
+        token_hash: hash,
+    }))
+}
+
+/// Ends one session (logout).
+pub async fn destroy(ctx: &Ctx, token_hash: &str) -> Result<(), StoreError> {
+    let (pk, sk) = key(token_hash);
+    ctx.table.delete(&pk, &sk, Cond::None).await
+}
+
+/// Which checks a route needs beyond a valid session.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Gate {
+    /// Everything: required actions must be done (every ordinary endpoint).
+    Full,
+    /// Reachable while required actions are pending (me, CGU, password, logout).
+    RequiredActions,
+}
+
+/// The signed-in user, or the problem to answer (401, or 403 while a required
+/// action is pending).
+pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Problem> {
+    let authed = current(ctx, req).await?.ok_or_else(unauthenticated)?;
+    if gate == Gate::Full {
+        let cgu = crate::cgu::current(ctx.table.as_ref()).await?;
+        let actions = required_actions(
+            ctx,
+            &authed.user,
+            cgu.as_ref().map(|c| c.version.as_str()),
+            ctx.now(),
+        );
+        if let Some(first) = actions.first() {
+            return Err(match *first {
+                "accept_cgu" => Problem::new(
+                    403,
+                    "auth.cgu_required",
+                    "Conditions générales à accepter",
+                    "Une nouvelle version des conditions générales d'utilisation doit être acceptée avant de continuer.",
+                ),
+                _ => Problem::new(
+                    403,
+                    "auth.password_expired",
+                    "Mot de passe expiré",
+                    "Votre mot de passe a expiré : choisissez-en un nouveau avant de continuer.",
+                ),
+            });
+        }
+    }
+    Ok(authed)
+}

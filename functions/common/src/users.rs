@@ -1,0 +1,193 @@
+//! Accounts: the user record every function reads (profile, organisation, status,
+//! password state). Keys: `USER#<id>` / `PROFILE`; the identifiant is unique through
+//! the item `IDENT#<identifiant>` / `IDENT` written in the same transaction.
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::table::{Cond, Item, StoreError, Table, Write};
+
+/// What an account is (SPEC §1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Platform admin: creates caisses and their first agents, publishes the CGU.
+    Admin,
+    /// Caisse agent.
+    Agent,
+    /// Partner manager.
+    Gestionnaire,
+    /// Partner worker.
+    Technicien,
+}
+
+impl Role {
+    pub fn code(self) -> &'static str {
+        match self {
+            Role::Admin => "admin",
+            Role::Agent => "agent",
+            Role::Gestionnaire => "gestionnaire",
+            Role::Technicien => "technicien",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Admin => "Administrateur de la plateforme",
+            Role::Agent => "Agent de caisse",
+            Role::Gestionnaire => "Gestionnaire",
+            Role::Technicien => "Technicien",
+        }
+    }
+}
+
+/// The organisation an account belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OrgKind {
+    Platform,
+    Caisse,
+    Partner,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Pending,
+    Active,
+    Inactive,
+}
+
+/// Id of the platform organisation.
+pub const PLATFORM_ORG: &str = "platform";
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: String,
+    pub identifiant: String,
+    pub role: Role,
+    pub status: Status,
+    #[serde(default)]
+    pub civilite: Option<String>,
+    pub nom: String,
+    pub prenom: String,
+    pub email: String,
+    #[serde(default)]
+    pub fonction: Option<String>,
+    #[serde(default)]
+    pub telephone: Option<String>,
+    pub org_kind: OrgKind,
+    pub org_id: String,
+    pub org_name: String,
+    /// Argon2id PHC string; none until the user creates their password.
+    #[serde(default)]
+    pub password_hash: Option<String>,
+    #[serde(default)]
+    pub password_changed_at: Option<Timestamp>,
+    /// Hashes of previous passwords, newest first (reuse is refused).
+    #[serde(default)]
+    pub password_history: Vec<String>,
+    #[serde(default)]
+    pub cgu_version: Option<String>,
+    #[serde(default)]
+    pub cgu_accepted_at: Option<Timestamp>,
+    /// Sessions created under an older epoch are void: incrementing it ends every
+    /// session of the user at once (password change, inactivation, exclusion).
+    #[serde(default)]
+    pub session_epoch: u64,
+    pub created_at: Timestamp,
+    #[serde(default)]
+    pub created_by: Option<String>,
+    #[serde(default)]
+    pub last_login_at: Option<Timestamp>,
+    #[serde(default)]
+    pub inactivated_at: Option<Timestamp>,
+    pub v: u64,
+}
+
+pub fn user_key(id: &str) -> (String, String) {
+    (format!("USER#{id}"), "PROFILE".to_owned())
+}
+
+pub fn ident_key(identifiant: &str) -> (String, String) {
+    (format!("IDENT#{identifiant}"), "IDENT".to_owned())
+}
+
+/// gsi1 partition listing an organisation's accounts.
+pub fn org_users_pk(org_id: &str) -> String {
+    format!("ORG#{org_id}#USERS")
+}
+
+impl User {
+    /// The item of this record (gsi1: listed under its organisation).
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let (pk, sk) = user_key(&self.id);
+        Ok(Item::from_record(pk, sk, self)?
+            .with("gsi1pk", org_users_pk(&self.org_id))
+            .with("gsi1sk", format!("{}#{}", self.role.code(), self.id)))
+    }
+
+    /// Writes a changed record, if nobody changed it since it was read (`v`).
+    pub fn update_write(&self) -> Result<(Write, User), StoreError> {
+        let mut next = self.clone();
+        next.v = self.v + 1;
+        Ok((
+            Write::put(next.to_item()?, Cond::VersionEquals(self.v)),
+            next,
+        ))
+    }
+
+    /// The writes creating this account: the record and its unique identifiant.
+    pub fn create_writes(&self) -> Result<Vec<Write>, StoreError> {
+        let (ipk, isk) = ident_key(&self.identifiant);
+        Ok(vec![
+            Write::put(self.to_item()?, Cond::NotExists),
+            Write::put(
+                Item::new(ipk, isk).with("user_id", self.id.clone()),
+                Cond::NotExists,
+            ),
+        ])
+    }
+
+    pub fn display_name(&self) -> String {
+        format!("{} {}", self.prenom, self.nom)
+    }
+}
+
+pub async fn get_user(table: &dyn Table, id: &str) -> Result<Option<User>, StoreError> {
+    let (pk, sk) = user_key(id);
+    match table.get(&pk, &sk).await? {
+        Some(item) => Ok(Some(item.parse()?)),
+        None => Ok(None),
+    }
+}
+
+pub async fn find_by_identifiant(
+    table: &dyn Table,
+    identifiant: &str,
+) -> Result<Option<User>, StoreError> {
+    let (pk, sk) = ident_key(identifiant);
+    let Some(item) = table.get(&pk, &sk).await? else {
+        return Ok(None);
+    };
+    match item.get_str("user_id") {
+        Some(id) => get_user(table, id).await,
+        None => Ok(None),
+    }
+}
+
+/// A fresh identifiant not used by any account yet (retries on collision).
+pub async fn new_identifiant(
+    table: &dyn Table,
+    prenom: &str,
+    nom: &str,
+) -> Result<String, StoreError> {
+    for _ in 0..20 {
+        let r = u32::from_le_bytes(crate::ids::random_bytes::<4>());
+        let ident = ep_domain::types::Identifiant::generate(prenom, nom, r);
+        let (pk, sk) = ident_key(ident.as_str());
+        if table.get(&pk, &sk).await?.is_none() {
+            return Ok(ident.as_str().to_owned());
+        }
+    }
+    Err(StoreError::Unavailable("no free identifiant found".into()))
+}

@@ -1,0 +1,94 @@
+// /cgu: the current CGU (GET /api/cgu), readable by anyone; for a signed-in user who must
+// accept them, the acceptance form (POST /api/me/cgu), then the next required action or home.
+// The text is plain: paragraphs separated by blank lines, rendered as text nodes only.
+import {
+  $, ACTION_PAGES, api, busy, clearErrors, el, formatDate, go, nextPage, notice, optionalSession, pageReady,
+  setFlash, showErrors, showFatal, takeFlash, unexpected,
+} from './app.js';
+
+const messages = $('#messages');
+const form = $('#form-cgu');
+let current = null;
+
+function render(cgu) {
+  current = cgu;
+  const box = $('#cgu-texte');
+  box.textContent = '';
+  const paragraphs = String(cgu.text || '')
+    .replace(/\r\n?/g, '\n')
+    .split(/\n[ \t]*\n/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of paragraphs) box.append(el('p', { text: p }));
+  const published = formatDate(cgu.published_at);
+  $('#cgu-version').textContent = `Version ${cgu.version}${published ? `, publiée le ${published}` : ''}.`;
+}
+
+async function load() {
+  const res = await api('GET', '/api/cgu');
+  if (res.status === 200 && res.body) {
+    render(res.body);
+    return true;
+  }
+  if (res.status === 404) {
+    $('#cgu-texte').hidden = true;
+    notice(messages, { text: 'Aucune version des conditions générales d’utilisation n’est encore publiée.' });
+    return false;
+  }
+  showFatal(unexpected(res));
+  return false;
+}
+
+async function start() {
+  const [me, loaded] = await Promise.all([optionalSession(), load()]);
+  const flash = takeFlash();
+  if (flash) notice(messages, { kind: 'succes', text: flash });
+  if (!loaded) {
+    pageReady();
+    return;
+  }
+  const pending = me && (me.required_actions || []).includes('accept_cgu');
+  if (pending) {
+    $('#cgu-a-accepter').hidden = false;
+    $('#zone-acceptation').hidden = false;
+  } else if (me) {
+    const deja = $('#cgu-deja');
+    deja.hidden = false;
+    deja.textContent = '';
+    if (me.cgu_version === current.version) deja.append('Vous avez accepté cette version. ');
+    const first = (me.required_actions || [])[0];
+    deja.append(el('a', { href: ACTION_PAGES[first] || '/accueil', text: 'Continuer vers l’Espace Partenaires' }));
+  }
+  pageReady();
+}
+
+form.addEventListener('submit', async (event) => {
+  event.preventDefault();
+  const box = $('#accepter');
+  if (!box.checked) {
+    showErrors(form, [{
+      field: 'accepter',
+      message: 'Cochez la case « J’ai lu et j’accepte les conditions générales d’utilisation » pour continuer.',
+    }]);
+    return;
+  }
+  const done = busy(form);
+  const res = await api('POST', '/api/me/cgu', { version: current.version });
+  done();
+  if (res.status === 200 && res.body) {
+    clearErrors(form);
+    setFlash('Merci : vous avez accepté les conditions générales d’utilisation.');
+    await go(nextPage(res.body));
+  } else if (res.status === 409) {
+    box.checked = false;
+    await load();
+    showErrors(form, [{
+      field: 'accepter',
+      message: 'Une nouvelle version vient d’être publiée : lisez-la ci-dessus, puis acceptez-la.',
+    }]);
+  } else {
+    showErrors(form, [{ field: 'accepter', message: unexpected(res) }]);
+  }
+});
+
+start();

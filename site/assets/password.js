@@ -1,0 +1,277 @@
+// Password rules of the forms that choose a password (activation, reset, change).
+//
+// CNIL 2022 (SPEC §3): one of
+//   - at least 12 characters with an upper-case letter, a lower-case letter, a digit and a
+//     special character;
+//   - at least 14 characters with an upper-case letter, a lower-case letter and a digit;
+//   - a passphrase of at least 7 words;
+// and always: not containing the e-mail address nor the names (checked here when the page
+// knows them, always by the server), not one of the last 5 passwords (server only).
+// The same checks as `functions/domain/src/password.rs`; the server has the last word.
+
+import { el } from './app.js';
+
+export const MIN_FOUR_CLASSES = 12;
+export const MIN_THREE_CLASSES = 14;
+export const MIN_WORDS = 7;
+export const MAX_LEN = 256;
+
+const UPPER = /\p{Uppercase}/u;
+const LOWER = /\p{Lowercase}/u;
+const DIGIT = /[0-9]/;
+const ALNUM = /[\p{Alphabetic}\p{N}]/u;
+const ALPHA = /\p{Alphabetic}/u;
+
+/** French messages of the server's rule codes (`rules` of a 422 `password.weak`). */
+export const RULE_MESSAGES = Object.freeze({
+  'password.too_short': `Le mot de passe doit contenir au moins ${MIN_FOUR_CLASSES} caractères.`,
+  'password.too_long': `Le mot de passe ne doit pas dépasser ${MAX_LEN} caractères.`,
+  'password.missing_uppercase': 'Le mot de passe doit contenir au moins une lettre majuscule.',
+  'password.missing_lowercase': 'Le mot de passe doit contenir au moins une lettre minuscule.',
+  'password.missing_digit': 'Le mot de passe doit contenir au moins un chiffre.',
+  'password.missing_special': `Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? # @ % *), ou compter au moins ${MIN_THREE_CLASSES} caractères.`,
+  'password.too_few_words': `Une phrase de passe doit compter au moins ${MIN_WORDS} mots.`,
+  'password.contains_email': 'Le mot de passe ne doit pas contenir votre adresse e-mail.',
+  'password.contains_name': 'Le mot de passe ne doit pas contenir votre nom ni votre prénom.',
+});
+
+/** Lower-case, without accents (like the server's `fold`). */
+export function fold(s) {
+  return s
+    .normalize('NFD')
+    .replace(/[\u0300-\u036f]/g, '')
+    .replace(/œ/gi, 'oe')
+    .replace(/æ/gi, 'ae')
+    .replace(/ß/g, 'ss')
+    .toLowerCase();
+}
+
+function words(pw) {
+  return pw.split(/[^\p{Alphabetic}\p{N}]/u).filter((w) => ALPHA.test(w)).length;
+}
+
+/**
+ * Evaluates `pw`. `context`: { email?, names?: [] } — what the page knows of the user.
+ * Returns { length, douze, quatorze, phrase, personal, ok, unmet } where each form is
+ * { ok, missing: [labels] }, `personal` is 'ok' | 'ko' | 'inconnu' and `unmet` the rule
+ * codes the server would name (the closest form's, as `check_password` does).
+ */
+export function evaluate(pw, context = {}) {
+  const chars = [...pw];
+  const length = chars.length;
+  const upper = UPPER.test(pw);
+  const lower = LOWER.test(pw);
+  const digit = DIGIT.test(pw);
+  const special = chars.some((c) => !ALNUM.test(c));
+  const nWords = words(pw);
+
+  const four = [];
+  const fourLabels = [];
+  if (length < MIN_FOUR_CLASSES) {
+    four.push('password.too_short');
+    fourLabels.push(`${MIN_FOUR_CLASSES} caractères`);
+  }
+  const three = [];
+  const threeLabels = [];
+  if (length < MIN_THREE_CLASSES) {
+    three.push('password.too_short');
+    threeLabels.push(`${MIN_THREE_CLASSES} caractères`);
+  }
+  for (const [ok, code, lbl] of [
+    [upper, 'password.missing_uppercase', 'une majuscule'],
+    [lower, 'password.missing_lowercase', 'une minuscule'],
+    [digit, 'password.missing_digit', 'un chiffre'],
+  ]) {
+    if (!ok) {
+      four.push(code);
+      fourLabels.push(lbl);
+      three.push(code);
+      threeLabels.push(lbl);
+    }
+  }
+  if (!special) {
+    four.push('password.missing_special');
+    fourLabels.push('un caractère spécial');
+  }
+  const phraseOk = nWords >= MIN_WORDS;
+
+  let unmet;
+  if (length > MAX_LEN) unmet = ['password.too_long'];
+  else if (!four.length || !three.length || phraseOk) unmet = [];
+  else if (nWords >= 2 && four.length > 1 && three.length > 1) unmet = ['password.too_few_words'];
+  else if (three.length < four.length && length >= MIN_FOUR_CLASSES) unmet = three;
+  else unmet = four;
+
+  // Personal data: only parts of 3 characters or more, accents and case folded.
+  const folded = fold(pw);
+  let personal = 'inconnu';
+  const email = context.email || '';
+  const names = context.names || [];
+  if (email || names.length) {
+    const local = fold(email.includes('@') ? email.slice(0, email.lastIndexOf('@')) : email);
+    const emailParts = [local, ...local.split(/[^\p{Alphabetic}\p{N}]/u)].filter((p) => [...p].length >= 3);
+    const nameParts = names.flatMap((n) => fold(n || '').split(/[^\p{Alphabetic}\p{N}]/u)).filter((p) => [...p].length >= 3);
+    const hitEmail = emailParts.some((p) => folded.includes(p));
+    const hitName = nameParts.some((p) => folded.includes(p));
+    if (hitEmail) unmet = [...unmet, 'password.contains_email'];
+    if (hitName) unmet = [...unmet, 'password.contains_name'];
+    if (hitEmail || hitName) personal = 'ko';
+    else if (context.complete && pw) personal = 'ok';
+  }
+
+  return {
+    length,
+    douze: { ok: !four.length, missing: fourLabels },
+    quatorze: { ok: !three.length, missing: threeLabels },
+    phrase: { ok: phraseOk, missing: phraseOk ? [] : [`${MIN_WORDS} mots`], words: nWords },
+    personal,
+    ok: unmet.length === 0,
+    unmet,
+  };
+}
+
+const FORMS = [
+  ['douze', `au moins ${MIN_FOUR_CLASSES} caractères avec une majuscule, une minuscule, un chiffre et un caractère spécial`],
+  ['quatorze', `au moins ${MIN_THREE_CLASSES} caractères avec une majuscule, une minuscule et un chiffre`],
+  ['phrase', `une phrase de passe d'au moins ${MIN_WORDS} mots`],
+];
+
+/**
+ * Builds the live list of rules for `input` inside `container` (which gets the list) and
+ * keeps it current as the user types. The list is a polite live region; each item is
+ * atomic, and is rewritten only when its state changes, so that a screen reader hears
+ * « … : règle respectée » once, not at every key.
+ */
+export function liveRules(input, container, context = {}) {
+  const id = `${input.id}-regles`;
+  const items = {};
+  const stateSpans = {};
+
+  const makeItem = (key, text) => {
+    const state = el('span', { class: 'regle-etat' });
+    const li = el('li', { 'data-regle': key, 'aria-atomic': 'true' }, `${text} `, state);
+    items[key] = li;
+    stateSpans[key] = state;
+    return li;
+  };
+
+  const forms = el('ul', { class: 'regles', id: `${id}-formes`, 'aria-live': 'polite' });
+  for (const [key, text] of FORMS) forms.append(makeItem(key, text));
+  const always = el('ul', { class: 'regles', id: `${id}-toujours`, 'aria-live': 'polite' });
+  always.append(makeItem('personnel', 'ne contient ni votre adresse e-mail ni vos nom et prénom'));
+  always.append(makeItem('historique', 'est différent de vos 5 derniers mots de passe'));
+
+  const block = el(
+    'div',
+    { class: 'regles-bloc', id },
+    el('p', { id: `${id}-titre`, text: 'Votre mot de passe doit respecter l’une de ces trois règles :' }),
+    forms,
+    el('p', { text: 'Dans tous les cas, il :' }),
+    always,
+  );
+  container.append(block);
+  const describedby = (input.getAttribute('aria-describedby') || '').split(' ').filter(Boolean);
+  input.setAttribute('aria-describedby', [...describedby, id].join(' '));
+
+  const set = (key, cls, text) => {
+    const li = items[key];
+    if (li.dataset.etat === cls && stateSpans[key].textContent === text) return;
+    li.dataset.etat = cls;
+    li.className = cls;
+    stateSpans[key].textContent = text;
+  };
+
+  const update = () => {
+    const r = evaluate(input.value, context);
+    for (const [key] of FORMS) {
+      const f = r[key];
+      if (f.ok) set(key, 'ok', ': règle respectée');
+      else if (!input.value) set(key, '', ': pas encore respectée');
+      else set(key, '', `: pas encore respectée (il manque ${joinFr(f.missing)})`);
+    }
+    if (r.personal === 'ko') set('personnel', 'ko', ': non respectée');
+    else if (r.personal === 'ok') set('personnel', 'ok', ': règle respectée');
+    else set('personnel', 'info', ': vérifié à l’enregistrement');
+    set('historique', 'info', ': vérifié à l’enregistrement');
+    return r;
+  };
+  input.addEventListener('input', update);
+  update();
+
+  /** Marks rules the server refused (codes of a 422 answer). */
+  const showServerRules = (codes = []) => {
+    if (codes.includes('password.contains_email') || codes.includes('password.contains_name')) {
+      set('personnel', 'ko', ': non respectée');
+    }
+  };
+  const showReused = () => set('historique', 'ko', ': non respectée, ce mot de passe a déjà été utilisé');
+
+  return { update, evaluate: () => evaluate(input.value, context), showServerRules, showReused };
+}
+
+function joinFr(list) {
+  if (list.length <= 1) return list.join('');
+  return `${list.slice(0, -1).join(', ')} et ${list[list.length - 1]}`;
+}
+
+/**
+ * Client-side errors of a new password and its confirmation (before calling the server).
+ * Returns [{ field, message }].
+ */
+export function passwordErrors(newInput, confirmInput, rules) {
+  const errors = [];
+  const pw = newInput.value;
+  if (!pw) {
+    errors.push({ field: newInput.id, message: 'Saisissez un nouveau mot de passe.' });
+  } else {
+    const r = rules.evaluate();
+    if (!r.ok) {
+      errors.push({
+        field: newInput.id,
+        message: `Ce mot de passe ne respecte pas les règles. ${r.unmet.map((c) => RULE_MESSAGES[c]).join(' ')}`,
+      });
+    }
+  }
+  if (!confirmInput.value) {
+    errors.push({ field: confirmInput.id, message: 'Confirmez le nouveau mot de passe en le saisissant une seconde fois.' });
+  } else if (pw && confirmInput.value !== pw) {
+    errors.push({ field: confirmInput.id, message: 'La confirmation ne correspond pas au mot de passe saisi.' });
+  }
+  return errors;
+}
+
+/**
+ * Errors of a 422 answer refusing a password (`password.weak` with `rules`,
+ * `password.reused`, `password.personal`, or `validation` with `errors`).
+ * `fields`: API field name → input id; `passwordField`: the new password's input id.
+ */
+export function serverPasswordErrors(body, fields, passwordField, rules) {
+  const errors = [];
+  const b = body || {};
+  if (b.errors && typeof b.errors === 'object' && Object.keys(b.errors).length) {
+    for (const [name, message] of Object.entries(b.errors)) {
+      errors.push({ field: fields[name] || passwordField, message: String(message) });
+    }
+  } else if (Array.isArray(b.rules) && b.rules.length) {
+    const msgs = b.rules.map((c) => RULE_MESSAGES[c]).filter(Boolean);
+    errors.push({
+      field: passwordField,
+      message: `Ce mot de passe ne respecte pas les règles. ${msgs.length ? msgs.join(' ') : b.detail || ''}`.trim(),
+    });
+  } else {
+    errors.push({ field: passwordField, message: b.detail || b.title || 'Ce mot de passe est refusé.' });
+  }
+  if (rules) {
+    rules.showServerRules(b.rules || []);
+    if (b.code === 'password.reused') rules.showReused();
+    if (b.code === 'password.personal') rules.showServerRules(['password.contains_name']);
+  }
+  return errors;
+}
+
+/** « Afficher les mots de passe »: a checkbox that shows the password inputs of its form. */
+export function showPasswordsToggle(checkbox, inputs) {
+  checkbox.addEventListener('change', () => {
+    for (const i of inputs) i.type = checkbox.checked ? 'text' : 'password';
+  });
+}

@@ -1,0 +1,906 @@
+//! Sign-in and account security (SPEC §1, §3 "Password and first login").
+
+use ep_common::table::{Index, Query};
+use ep_common::users::{Status, find_by_identifiant};
+use ep_tests::{TestApp, session_cookie, spawn_app, spawn_app_with};
+use jiff::SignedDuration;
+use serde_json::json;
+
+const GOOD: &str = "Tournesol-Brillant-42";
+const GOOD2: &str = "Colibri#Vert-Azur-2027";
+
+async fn admin_identity(app: &TestApp) -> (String, String) {
+    let email = app.app.ctx.config.admin_email.clone();
+    let ident = app
+        .identifiant_in_email(&email)
+        .expect("account-creation email");
+    let token = app
+        .link_token(&email, "activation")
+        .expect("activation link");
+    (ident, token)
+}
+
+async fn audit_actions(app: &TestApp, org: &str) -> Vec<String> {
+    app.app
+        .ctx
+        .table
+        .query_all(&Query::new(Index::Table, format!("AUDIT#{org}")))
+        .await
+        .unwrap()
+        .iter()
+        .filter_map(|i| i.get_str("action").map(str::to_owned))
+        .collect()
+}
+
+#[tokio::test]
+async fn first_start_creates_the_admin_and_emails_a_single_use_link() {
+    let app = spawn_app().await;
+    let created = app
+        .app
+        .created_admin
+        .clone()
+        .expect("admin created at first start");
+    let email = app.app.ctx.config.admin_email.clone();
+    let text = app.last_email_to(&email).expect("email in the outbox");
+    assert!(
+        text.contains(&format!("Votre identifiant : {created}")),
+        "{text}"
+    );
+    assert!(
+        text.contains(&format!("{}/activation#jeton=", app.url)),
+        "{text}"
+    );
+    assert!(text.contains("72 heures"), "{text}");
+    let user = find_by_identifiant(app.app.ctx.table.as_ref(), &created)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.status, Status::Pending);
+    assert!(
+        user.password_hash.is_none(),
+        "nobody but the user sets the password"
+    );
+
+    // A second start on the same data directory creates nothing more.
+    let ep_tests::TestApp { app: gw, dir, .. } = app;
+    drop(gw);
+    let again = spawn_app_with(&[], dir, false).await;
+    assert_eq!(again.app.created_admin, None);
+    assert_eq!(again.outbox().len(), 1);
+}
+
+#[tokio::test]
+async fn the_activation_link_tells_who_it_is_for() {
+    let app = spawn_app().await;
+    let (ident, token) = admin_identity(&app).await;
+    let res = app
+        .post("/api/auth/token", json!({"token": token}), None)
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let body = res.json();
+    assert_eq!(body["purpose"], "activation");
+    assert_eq!(body["identifiant"], ident.as_str());
+    let res = app
+        .post("/api/auth/token", json!({"token": "inconnu"}), None)
+        .await;
+    assert_eq!(res.status, 404);
+    assert_eq!(res.json()["code"], "token.invalid");
+}
+
+#[tokio::test]
+async fn weak_passwords_of_each_kind_are_refused_with_the_rule_named() {
+    let app = spawn_app().await;
+    let (_, token) = admin_identity(&app).await;
+    let cases = [
+        ("Court1!", "password.too_short"),
+        ("motdepasse-sans-majuscule-1", "password.missing_uppercase"),
+        ("Sanschiffre!abcd", "password.missing_digit"),
+        ("Abcdefgh123x", "password.missing_special"),
+        ("un deux trois quatre cinq", "password.too_few_words"),
+        ("Administrateur-2026!x", "password.contains_name"),
+        ("Admin@Example.org-2026x", "password.contains_email"),
+    ];
+    for (pw, rule) in cases {
+        let res = app
+            .post(
+                "/api/auth/activate",
+                json!({"token": token, "password": pw}),
+                None,
+            )
+            .await;
+        assert_eq!(res.status, 422, "{pw}: {}", res.text());
+        let body = res.json();
+        let rules: Vec<&str> = body["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|r| r.as_str())
+            .collect();
+        assert!(
+            rules.contains(&rule),
+            "{pw}: expected {rule}, got {rules:?}"
+        );
+        assert!(
+            body["errors"]["password"].as_str().unwrap().len() > 20,
+            "French message for the field"
+        );
+    }
+    // The refused attempts did not use the link.
+    let ok = app
+        .post(
+            "/api/auth/activate",
+            json!({"token": token, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 204, "{}", ok.text());
+    // A passphrase of 7 words is accepted (CNIL 2022).
+    let user = find_by_identifiant(app.app.ctx.table.as_ref(), &admin_identity(&app).await.0)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(user.status, Status::Active);
+    assert!(
+        user.password_hash
+            .as_deref()
+            .unwrap()
+            .starts_with("$argon2id$")
+    );
+}
+
+#[tokio::test]
+async fn a_link_is_single_use_and_expires_after_72_hours() {
+    let app = spawn_app().await;
+    let (_, token) = admin_identity(&app).await;
+    let ok = app
+        .post(
+            "/api/auth/activate",
+            json!({"token": token, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 204);
+    let reused = app
+        .post(
+            "/api/auth/activate",
+            json!({"token": token, "password": GOOD2}),
+            None,
+        )
+        .await;
+    assert_eq!(reused.status, 410);
+    assert_eq!(reused.json()["code"], "token.used");
+    assert!(
+        reused.json()["detail"]
+            .as_str()
+            .unwrap()
+            .contains("Mot de passe oublié")
+    );
+
+    let app = spawn_app().await;
+    let (_, token) = admin_identity(&app).await;
+    app.clock
+        .advance(SignedDuration::from_hours(72) + SignedDuration::from_secs(1));
+    let late = app
+        .post(
+            "/api/auth/activate",
+            json!({"token": token, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(late.status, 410);
+    assert_eq!(late.json()["code"], "token.expired");
+    let info = app
+        .post("/api/auth/token", json!({"token": token}), None)
+        .await;
+    assert_eq!(info.json()["code"], "token.expired");
+}
+
+#[tokio::test]
+async fn a_pending_account_with_an_expired_link_gets_a_new_one_from_forgot() {
+    let app = spawn_app().await;
+    let (ident, _) = admin_identity(&app).await;
+    app.clock.advance(SignedDuration::from_hours(100));
+    let res = app
+        .post("/api/auth/forgot", json!({"identifiant": ident}), None)
+        .await;
+    assert_eq!(res.status, 202);
+    let email = app.app.ctx.config.admin_email.clone();
+    let token = app.link_token(&email, "activation").unwrap();
+    let ok = app
+        .post(
+            "/api/auth/activate",
+            json!({"token": token, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 204, "{}", ok.text());
+}
+
+#[tokio::test]
+async fn login_wrong_password_and_unknown_identifiant_get_the_same_answer() {
+    let app = spawn_app().await;
+    let (ident, _) = app.ready_admin(GOOD).await;
+    let wrong = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident, "password": "Mauvais-mot-2026"}),
+            None,
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": "zz999999", "password": "Mauvais-mot-2026"}),
+            None,
+        )
+        .await;
+    assert_eq!(wrong.status, 401);
+    assert_eq!(unknown.status, 401);
+    assert_eq!(wrong.text(), unknown.text(), "same body");
+    assert_eq!(wrong.json()["code"], "auth.invalid_credentials");
+    assert!(session_cookie(&wrong).is_none());
+    let missing = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": "", "password": ""}),
+            None,
+        )
+        .await;
+    assert_eq!(missing.status, 422);
+    let errors = &missing.json()["errors"];
+    assert!(errors["identifiant"].is_string() && errors["password"].is_string());
+}
+
+#[tokio::test]
+async fn unknown_identifiants_take_as_long_as_wrong_passwords() {
+    let app = spawn_app().await;
+    let (ident, _) = app.ready_admin(GOOD).await;
+    let mut known = Vec::new();
+    let mut unknown = Vec::new();
+    // Alternate, four attempts each (under the lock threshold of 5).
+    for i in 0..4 {
+        let t = std::time::Instant::now();
+        let r = app
+            .post(
+                "/api/auth/login",
+                json!({"identifiant": ident, "password": format!("Faux-{i}-mot-de-passe")}),
+                None,
+            )
+            .await;
+        known.push(t.elapsed());
+        assert_eq!(r.status, 401);
+        let t = std::time::Instant::now();
+        let r = app
+            .post(
+                "/api/auth/login",
+                json!({"identifiant": format!("qq00000{i}"), "password": "Faux-mot-de-passe-1"}),
+                None,
+            )
+            .await;
+        unknown.push(t.elapsed());
+        assert_eq!(r.status, 401);
+    }
+    known.sort();
+    unknown.sort();
+    let (k, u) = (known[1].as_secs_f64(), unknown[1].as_secs_f64());
+    // Both verify one Argon2id hash: same band (within a factor of 2).
+    assert!(
+        u > k / 2.0 && u < k * 2.0,
+        "known {known:?} unknown {unknown:?}"
+    );
+}
+
+#[tokio::test]
+async fn repeated_failures_lock_then_unlock_after_the_delay() {
+    let app = spawn_app().await;
+    let (ident, _) = app.ready_admin(GOOD).await;
+    for _ in 0..5 {
+        let r = app
+            .post(
+                "/api/auth/login",
+                json!({"identifiant": ident, "password": "Pas-le-bon-1234"}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 401);
+    }
+    // Locked: even the right password is refused, with when to retry.
+    let r = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(r.json()["code"], "auth.locked");
+    assert_eq!(r.header("retry-after").as_deref(), Some("60"));
+    // An unknown identifiant locks the same way (existence is never revealed).
+    for _ in 0..5 {
+        app.post(
+            "/api/auth/login",
+            json!({"identifiant": "zz123456", "password": "Pas-le-bon-1234"}),
+            None,
+        )
+        .await;
+    }
+    let r = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": "zz123456", "password": "x"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    app.clock.advance(SignedDuration::from_secs(61));
+    let cookie = app.login(&ident, GOOD).await;
+    assert!(!cookie.is_empty());
+    let actions = audit_actions(&app, "platform").await;
+    for a in [
+        "auth.login.failure",
+        "auth.lock",
+        "auth.login.success",
+        "auth.password.set",
+        "auth.cgu.accepted",
+    ] {
+        assert!(actions.iter().any(|x| x == a), "{a} in {actions:?}");
+    }
+}
+
+#[tokio::test]
+async fn never_more_than_100_failed_attempts_per_account_per_hour() {
+    let app = spawn_app().await;
+    let (ident, _) = app.ready_admin(GOOD).await;
+    let mut evaluated = 0;
+    // An attacker trying every 10 seconds for an hour (360 tries).
+    for _ in 0..360 {
+        let r = app
+            .post(
+                "/api/auth/login",
+                json!({"identifiant": ident, "password": "Essai-de-force-1"}),
+                None,
+            )
+            .await;
+        match r.status {
+            401 => evaluated += 1,
+            429 => {}
+            s => panic!("unexpected {s}"),
+        }
+        app.clock.advance(SignedDuration::from_secs(10));
+    }
+    assert!(evaluated <= 100, "{evaluated} passwords tried in an hour");
+    assert!(evaluated >= 5);
+}
+
+#[tokio::test]
+async fn one_source_failing_on_many_identifiants_is_limited() {
+    let app = spawn_app().await;
+    for i in 0..50 {
+        let r = app
+            .post(
+                "/api/auth/login",
+                json!({"identifiant": format!("ab{i:06}"), "password": "Essai-1234-abc"}),
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 401, "attempt {i}");
+    }
+    let r = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": "cd000001", "password": "Essai-1234-abc"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 429);
+    app.clock.advance(SignedDuration::from_mins(16));
+    let r = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": "cd000001", "password": "Essai-1234-abc"}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn pending_and_inactive_accounts_cannot_sign_in() {
+    let app = spawn_app().await;
+    let (ident, _) = admin_identity(&app).await;
+    let r = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 401, "pending");
+    let (ident, cookie) = app.ready_admin(GOOD).await;
+    let table = app.app.ctx.table.clone();
+    let user = find_by_identifiant(table.as_ref(), &ident)
+        .await
+        .unwrap()
+        .unwrap();
+    let mut inactive = user.clone();
+    inactive.status = Status::Inactive;
+    let (w, _) = inactive.update_write().unwrap();
+    table.transact(vec![w]).await.unwrap();
+    let r = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    assert_eq!(r.json()["code"], "auth.invalid_credentials");
+    let me = app.call("GET", "/api/me", None, Some(&cookie)).await;
+    assert_eq!(me.status, 401, "inactivation ends the session");
+}
+
+#[tokio::test]
+async fn the_session_cookie_and_the_current_user() {
+    let app = spawn_app().await;
+    let (ident, token) = admin_identity(&app).await;
+    app.post(
+        "/api/auth/activate",
+        json!({"token": token, "password": GOOD}),
+        None,
+    )
+    .await;
+    let res = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident.to_uppercase(), "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        200,
+        "identifiant is case-insensitive: {}",
+        res.text()
+    );
+    let set = res.header("set-cookie").unwrap();
+    assert!(
+        set.starts_with("ep_session="),
+        "dev fallback on plain HTTP: {set}"
+    );
+    for attr in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(set.contains(attr), "{set}");
+    }
+    let body = res.json();
+    assert_eq!(body["profile"], "admin");
+    assert_eq!(body["organisation"]["kind"], "platform");
+    assert_eq!(body["required_actions"], json!(["accept_cgu"]));
+    let cookie = session_cookie(&res).unwrap();
+    let me = app.call("GET", "/api/me", None, Some(&cookie)).await;
+    assert_eq!(me.status, 200);
+    assert_eq!(me.json()["identifiant"], ident.as_str());
+    // A new token at each login.
+    let second = app.login(&ident, GOOD).await;
+    assert_ne!(second, cookie);
+    let anonymous = app.call("GET", "/api/me", None, None).await;
+    assert_eq!(anonymous.status, 401);
+    assert_eq!(anonymous.json()["code"], "auth.required");
+}
+
+#[test]
+fn over_https_the_cookie_is_host_prefixed_and_secure() {
+    let config = ep_tests::test_config(&[("EP_PUBLIC_URL", "https://portail.example.org")]);
+    let dir = ep_tests::TempDir::new();
+    let mut config = config;
+    config.data_dir = dir.0.join("d");
+    let emb = ep_common::embedded::open(config, ep_tests::system_clock()).unwrap();
+    let c = ep_common::sessions::set_cookie(&emb.ctx, "abc");
+    assert_eq!(
+        c,
+        "__Host-ep_session=abc; Path=/; HttpOnly; SameSite=Strict; Secure"
+    );
+}
+
+#[tokio::test]
+async fn state_changing_requests_need_the_portal_origin() {
+    let app = spawn_app().await;
+    let url = format!("{}/api/auth/login", app.url);
+    let body = json!({"identifiant": "ab123456", "password": "x"})
+        .to_string()
+        .into_bytes();
+    let res = ep_tests::send(
+        "POST",
+        &url,
+        &[("content-type", "application/json")],
+        body.clone(),
+    )
+    .await;
+    assert_eq!(res.status, 403);
+    assert_eq!(res.json()["code"], "origin");
+    let res = ep_tests::send(
+        "POST",
+        &url,
+        &[
+            ("content-type", "application/json"),
+            ("origin", "https://attaquant.example.net"),
+        ],
+        body,
+    )
+    .await;
+    assert_eq!(res.status, 403);
+}
+
+/// Every endpoint of every function, but the public ones and those a user needs to
+/// complete the required actions, refuses a user who has not accepted the CGU.
+#[tokio::test]
+async fn the_cgu_gate_is_enforced_on_every_other_endpoint() {
+    let app = spawn_app().await;
+    let (ident, token) = admin_identity(&app).await;
+    app.post(
+        "/api/auth/activate",
+        json!({"token": token, "password": GOOD}),
+        None,
+    )
+    .await;
+    let cookie = app.login(&ident, GOOD).await;
+    let exempt = [
+        "GET /api/health",
+        "POST /api/auth/login",
+        "POST /api/auth/logout",
+        "POST /api/auth/token",
+        "POST /api/auth/activate",
+        "POST /api/auth/forgot",
+        "POST /api/auth/reset",
+        "GET /api/me",
+        "POST /api/me/cgu",
+        "POST /api/me/password",
+        "GET /api/cgu",
+    ];
+    let defs = ep_gateway::template::functions(ep_gateway::template::TEMPLATE).unwrap();
+    let mut checked = 0;
+    for route in defs.iter().flat_map(|d| d.routes.iter()) {
+        if exempt.contains(&route.key().as_str()) {
+            continue;
+        }
+        let path = route
+            .path
+            .split('/')
+            .map(|s| if s.starts_with('{') { "x" } else { s })
+            .collect::<Vec<_>>()
+            .join("/");
+        let res = app
+            .call(&route.method, &path, Some(json!({})), Some(&cookie))
+            .await;
+        assert_eq!(res.status, 403, "{}: {}", route.key(), res.text());
+        assert_eq!(res.json()["code"], "auth.cgu_required", "{}", route.key());
+        checked += 1;
+    }
+    assert!(checked >= 1);
+}
+
+#[tokio::test]
+async fn a_new_cgu_version_makes_everyone_accept_again() {
+    let app = spawn_app().await;
+    let (_, cookie) = app.ready_admin(GOOD).await;
+    let me = app.call("GET", "/api/me", None, Some(&cookie)).await.json();
+    assert_eq!(me["required_actions"], json!([]));
+    let res = app
+        .post(
+            "/api/cgu",
+            json!({"version": "2027-1", "text": "Nouvelles conditions.\n\nArticle 1."}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let me = app.call("GET", "/api/me", None, Some(&cookie)).await.json();
+    assert_eq!(me["required_actions"], json!(["accept_cgu"]));
+    let blocked = app
+        .post(
+            "/api/cgu",
+            json!({"version": "2027-2", "text": "x"}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(blocked.json()["code"], "auth.cgu_required");
+    let stale = app
+        .post("/api/me/cgu", json!({"version": "2026-1"}), Some(&cookie))
+        .await;
+    assert_eq!(stale.status, 409);
+    let ok = app
+        .post("/api/me/cgu", json!({"version": "2027-1"}), Some(&cookie))
+        .await;
+    assert_eq!(ok.status, 200);
+    assert_eq!(ok.json()["cgu_version"], "2027-1");
+    let dup = app
+        .post(
+            "/api/cgu",
+            json!({"version": "2027-1", "text": "x"}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(dup.status, 409);
+    assert_eq!(dup.json()["code"], "cgu.version_exists");
+    let bad = app
+        .post(
+            "/api/cgu",
+            json!({"version": "", "text": ""}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(bad.status, 422);
+    assert!(
+        bad.json()["errors"]["version"].is_string() && bad.json()["errors"]["text"].is_string()
+    );
+}
+
+#[tokio::test]
+async fn an_expired_password_must_be_changed_before_anything_else() {
+    let app = spawn_app().await;
+    let (ident, _) = app.ready_admin(GOOD).await;
+    app.clock.advance(SignedDuration::from_hours(24 * 181));
+    let res = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(res.json()["required_actions"], json!(["change_password"]));
+    let cookie = session_cookie(&res).unwrap();
+    let blocked = app
+        .post(
+            "/api/cgu",
+            json!({"version": "x", "text": "y"}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(blocked.status, 403);
+    assert_eq!(blocked.json()["code"], "auth.password_expired");
+    let same = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": GOOD, "new_password": GOOD}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(same.status, 422);
+    assert_eq!(same.json()["code"], "password.reused");
+    let res = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": GOOD, "new_password": GOOD2}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.json()["required_actions"], json!([]));
+    let fresh = session_cookie(&res).unwrap();
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&fresh)).await.status,
+        200
+    );
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&cookie)).await.status,
+        401,
+        "old session ended"
+    );
+}
+
+#[tokio::test]
+async fn changing_the_password_ends_every_other_session() {
+    let app = spawn_app().await;
+    let (ident, first) = app.ready_admin(GOOD).await;
+    let second = app.login(&ident, GOOD).await;
+    let wrong = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": "Faux", "new_password": GOOD2}),
+            Some(&second),
+        )
+        .await;
+    assert_eq!(wrong.status, 422);
+    assert!(wrong.json()["errors"]["current_password"].is_string());
+    let res = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": GOOD, "new_password": GOOD2}),
+            Some(&second),
+        )
+        .await;
+    assert_eq!(res.status, 200);
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&first)).await.status,
+        401
+    );
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&second)).await.status,
+        401
+    );
+    let third = session_cookie(&res).unwrap();
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&third)).await.status,
+        200
+    );
+    let old = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(old.status, 401);
+    app.login(&ident, GOOD2).await;
+}
+
+#[tokio::test]
+async fn sessions_expire_when_idle_and_after_twelve_hours() {
+    let app = spawn_app().await;
+    let (_, cookie) = app.ready_admin(GOOD).await;
+    // Activity every 20 minutes keeps the session…
+    for _ in 0..35 {
+        app.clock.advance(SignedDuration::from_mins(20));
+        let me = app.call("GET", "/api/me", None, Some(&cookie)).await;
+        assert_eq!(me.status, 200);
+    }
+    // …until its absolute end, 12 hours after login.
+    app.clock.advance(SignedDuration::from_mins(20));
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&cookie)).await.status,
+        401
+    );
+
+    let app = spawn_app().await;
+    let (_, cookie) = app.ready_admin(GOOD).await;
+    app.clock.advance(SignedDuration::from_mins(29));
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&cookie)).await.status,
+        200
+    );
+    app.clock.advance(SignedDuration::from_mins(31));
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&cookie)).await.status,
+        401,
+        "idle 31 min"
+    );
+}
+
+#[tokio::test]
+async fn logout_invalidates_the_token_on_the_server() {
+    let app = spawn_app().await;
+    let (_, cookie) = app.ready_admin(GOOD).await;
+    let res = app.post("/api/auth/logout", json!({}), Some(&cookie)).await;
+    assert_eq!(res.status, 204);
+    assert!(res.header("set-cookie").unwrap().contains("Max-Age=0"));
+    // The browser forgot the cookie; someone who kept it gets nothing.
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&cookie)).await.status,
+        401
+    );
+    let sessions = app
+        .app
+        .ctx
+        .table
+        .query_all(&Query::new(Index::Due, ep_common::sessions::DUE_SESSION))
+        .await
+        .unwrap();
+    assert!(sessions.is_empty(), "no session left in the store");
+}
+
+#[tokio::test]
+async fn forgotten_password_answers_the_same_and_resets_by_email() {
+    let app = spawn_app().await;
+    let (ident, cookie) = app.ready_admin(GOOD).await;
+    let known = app
+        .post("/api/auth/forgot", json!({"identifiant": ident}), None)
+        .await;
+    let unknown = app
+        .post("/api/auth/forgot", json!({"identifiant": "zz000000"}), None)
+        .await;
+    assert_eq!(known.status, 202);
+    assert_eq!(known.text(), unknown.text());
+    let email = app.app.ctx.config.admin_email.clone();
+    let token = app
+        .link_token(&email, "reinitialisation")
+        .expect("reset email to the account's address");
+    let reuse = app
+        .post(
+            "/api/auth/reset",
+            json!({"token": token, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(reuse.status, 422);
+    assert_eq!(reuse.json()["code"], "password.reused");
+    let ok = app
+        .post(
+            "/api/auth/reset",
+            json!({"token": token, "password": GOOD2}),
+            None,
+        )
+        .await;
+    assert_eq!(ok.status, 204, "{}", ok.text());
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&cookie)).await.status,
+        401,
+        "sessions ended"
+    );
+    let again = app
+        .post(
+            "/api/auth/reset",
+            json!({"token": token, "password": "Encore-Un-Autre-9!"}),
+            None,
+        )
+        .await;
+    assert_eq!(again.json()["code"], "token.used");
+    app.login(&ident, GOOD2).await;
+    // An activation link cannot be used as a reset link and the reverse.
+    let wrong_kind = app
+        .post(
+            "/api/auth/activate",
+            json!({"token": token, "password": GOOD}),
+            None,
+        )
+        .await;
+    assert_eq!(wrong_kind.status, 404);
+}
+
+#[tokio::test]
+async fn forgot_does_not_flood_a_mailbox() {
+    let app = spawn_app().await;
+    let (ident, _) = app.ready_admin(GOOD).await;
+    let before = app.outbox().len();
+    for _ in 0..6 {
+        assert_eq!(
+            app.post("/api/auth/forgot", json!({"identifiant": ident}), None)
+                .await
+                .status,
+            202
+        );
+    }
+    assert_eq!(
+        app.outbox().len(),
+        before + 3,
+        "three links per hour at most"
+    );
+    app.clock.advance(SignedDuration::from_mins(61));
+    app.post("/api/auth/forgot", json!({"identifiant": ident}), None)
+        .await;
+    assert_eq!(app.outbox().len(), before + 4);
+}
+
+#[tokio::test]
+async fn the_five_last_passwords_cannot_be_reused() {
+    let app = spawn_app().await;
+    let (_, mut cookie) = app.ready_admin(GOOD).await;
+    let passwords: Vec<String> = (1..=5).map(|i| format!("Nouveau-Secret-{i}-Xy!")).collect();
+    let mut current = GOOD.to_owned();
+    for pw in &passwords {
+        let res = app
+            .post(
+                "/api/me/password",
+                json!({"current_password": current, "new_password": pw}),
+                Some(&cookie),
+            )
+            .await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        cookie = session_cookie(&res).unwrap();
+        current = pw.clone();
+    }
+    // GOOD is now the 6th previous one: allowed again; the 2nd-newest is not.
+    let res = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": current, "new_password": passwords[3]}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.json()["code"], "password.reused");
+    let res = app
+        .post(
+            "/api/me/password",
+            json!({"current_password": current, "new_password": GOOD}),
+            Some(&cookie),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}
