@@ -106,7 +106,7 @@ async function start() {
     if (r.status === 204 || r.status === 200) {
       success(info);
     } else if (r.status === 422) {
-      showErrors(form, serverPasswordErrors(r.body, { password: 'mdp-nouveau' }, 'mdp-nouveau', rules));
+      showErrors(form, serverPasswordErrors(r.body, { password: 'mdp-nouveau' }, 'mdp-nouveau', rules, [...newInput.value].length));
     } else if (r.status === 404 || r.status === 410) {
       linkProblem(r.status, r.body);
     } else {

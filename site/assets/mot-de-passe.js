@@ -71,7 +71,7 @@ async function start() {
       if (!body.errors && typeof body.code === 'string' && body.code.startsWith('auth.')) {
         showErrors(form, [{ field: 'mdp-actuel', message: body.detail || 'Le mot de passe actuel est incorrect.' }]);
       } else {
-        showErrors(form, serverPasswordErrors(body, FIELDS, 'mdp-nouveau', rules));
+        showErrors(form, serverPasswordErrors(body, FIELDS, 'mdp-nouveau', rules, [...newInput.value].length));
       }
     } else if (res.status === 429) {
       showErrors(form, [{ field: 'mdp-actuel', message: unexpected(res) }]);

@@ -69,13 +69,13 @@ export function evaluate(pw, context = {}) {
   const fourLabels = [];
   if (length < MIN_FOUR_CLASSES) {
     four.push('password.too_short');
-    fourLabels.push(`${MIN_FOUR_CLASSES} caractères`);
+    fourLabels.push('la longueur');
   }
   const three = [];
   const threeLabels = [];
   if (length < MIN_THREE_CLASSES) {
     three.push('password.too_short');
-    threeLabels.push(`${MIN_THREE_CLASSES} caractères`);
+    threeLabels.push('la longueur');
   }
   for (const [ok, code, lbl] of [
     [upper, 'password.missing_uppercase', 'une majuscule'],
@@ -123,7 +123,7 @@ export function evaluate(pw, context = {}) {
     length,
     douze: { ok: !four.length, missing: fourLabels },
     quatorze: { ok: !three.length, missing: threeLabels },
-    phrase: { ok: phraseOk, missing: phraseOk ? [] : [`${MIN_WORDS} mots`], words: nWords },
+    phrase: { ok: phraseOk, missing: [], words: nWords },
     personal,
     ok: unmet.length === 0,
     unmet,
@@ -186,8 +186,8 @@ export function liveRules(input, container, context = {}) {
     for (const [key] of FORMS) {
       const f = r[key];
       if (f.ok) set(key, 'ok', ': règle respectée');
-      else if (!input.value) set(key, '', ': pas encore respectée');
-      else set(key, '', `: pas encore respectée (il manque ${joinFr(f.missing)})`);
+      else if (!input.value || !f.missing.length) set(key, '', ': pas encore respectée');
+      else set(key, '', `: pas encore respectée (à compléter : ${joinFr(f.missing)})`);
     }
     if (r.personal === 'ko') set('personnel', 'ko', ': non respectée');
     else if (r.personal === 'ok') set('personnel', 'ok', ': règle respectée');
@@ -214,6 +214,43 @@ function joinFr(list) {
   return `${list.slice(0, -1).join(', ')} et ${list[list.length - 1]}`;
 }
 
+/** Short French labels of the rule codes, to say in one sentence what is missing. */
+const MISSING = Object.freeze({
+  'password.missing_uppercase': 'une majuscule',
+  'password.missing_lowercase': 'une minuscule',
+  'password.missing_digit': 'un chiffre',
+  'password.missing_special': 'un caractère spécial',
+});
+
+/**
+ * One sentence (or two) naming what a refused password lacks, from the rule codes.
+ * `length`: the password's length, to tell which minimum applies (12, or 14 for the
+ * 3-class form, which the server reports only from 12 characters on).
+ */
+export function describeUnmet(codes, length = 0) {
+  const parts = [];
+  const must = [];
+  if (codes.includes('password.too_short')) {
+    const min = length >= MIN_FOUR_CLASSES ? MIN_THREE_CLASSES : MIN_FOUR_CLASSES;
+    must.push(`compter au moins ${min} caractères`);
+  }
+  const classes = codes.filter((c) => MISSING[c]).map((c) => MISSING[c]);
+  if (classes.length) must.push(`contenir ${joinFr(classes)}`);
+  if (must.length) parts.push(`Ce mot de passe ne respecte aucune des trois règles : il doit ${must.join(' et ')}.`);
+  if (codes.includes('password.too_few_words')) {
+    parts.push(`Ce mot de passe ne respecte aucune des trois règles : une phrase de passe doit compter au moins ${MIN_WORDS} mots.`);
+  }
+  if (codes.includes('password.too_long')) parts.push(RULE_MESSAGES['password.too_long']);
+  if (codes.includes('password.contains_email') && codes.includes('password.contains_name')) {
+    parts.push('Il ne doit contenir ni votre adresse e-mail, ni votre nom, ni votre prénom.');
+  } else if (codes.includes('password.contains_email')) {
+    parts.push(RULE_MESSAGES['password.contains_email']);
+  } else if (codes.includes('password.contains_name')) {
+    parts.push(RULE_MESSAGES['password.contains_name']);
+  }
+  return parts.join(' ');
+}
+
 /**
  * Client-side errors of a new password and its confirmation (before calling the server).
  * Returns [{ field, message }].
@@ -225,12 +262,7 @@ export function passwordErrors(newInput, confirmInput, rules) {
     errors.push({ field: newInput.id, message: 'Saisissez un nouveau mot de passe.' });
   } else {
     const r = rules.evaluate();
-    if (!r.ok) {
-      errors.push({
-        field: newInput.id,
-        message: `Ce mot de passe ne respecte pas les règles. ${r.unmet.map((c) => RULE_MESSAGES[c]).join(' ')}`,
-      });
-    }
+    if (!r.ok) errors.push({ field: newInput.id, message: describeUnmet(r.unmet, r.length) });
   }
   if (!confirmInput.value) {
     errors.push({ field: confirmInput.id, message: 'Confirmez le nouveau mot de passe en le saisissant une seconde fois.' });
@@ -245,26 +277,23 @@ export function passwordErrors(newInput, confirmInput, rules) {
  * `password.reused`, `password.personal`, or `validation` with `errors`).
  * `fields`: API field name → input id; `passwordField`: the new password's input id.
  */
-export function serverPasswordErrors(body, fields, passwordField, rules) {
+export function serverPasswordErrors(body, fields, passwordField, rules, length = 0) {
   const errors = [];
   const b = body || {};
+  const codes = Array.isArray(b.rules) ? b.rules : [];
   if (b.errors && typeof b.errors === 'object' && Object.keys(b.errors).length) {
     for (const [name, message] of Object.entries(b.errors)) {
       errors.push({ field: fields[name] || passwordField, message: String(message) });
     }
-  } else if (Array.isArray(b.rules) && b.rules.length) {
-    const msgs = b.rules.map((c) => RULE_MESSAGES[c]).filter(Boolean);
-    errors.push({
-      field: passwordField,
-      message: `Ce mot de passe ne respecte pas les règles. ${msgs.length ? msgs.join(' ') : b.detail || ''}`.trim(),
-    });
+  } else if (codes.length && describeUnmet(codes, length)) {
+    errors.push({ field: passwordField, message: describeUnmet(codes, length) });
   } else {
     errors.push({ field: passwordField, message: b.detail || b.title || 'Ce mot de passe est refusé.' });
   }
   if (rules) {
-    rules.showServerRules(b.rules || []);
+    rules.showServerRules(codes);
     if (b.code === 'password.reused') rules.showReused();
-    if (b.code === 'password.personal') rules.showServerRules(['password.contains_name']);
+    if (b.code === 'password.personal' && !codes.length) rules.showServerRules(['password.contains_name']);
   }
   return errors;
 }

@@ -12,7 +12,7 @@ use crate::mail::compose;
 use crate::table::{Cond, Item, StoreError, Write};
 use crate::templates;
 use crate::tokens::{self, Purpose};
-use crate::users::{OrgKind, PLATFORM_ORG, Role, Status, User, new_identifiant};
+use crate::users::{NewAccount, OrgKind, PLATFORM_ORG, Role, User, new_identifiant};
 
 const MARKER: (&str, &str) = ("PLATFORM", "BOOTSTRAP");
 
@@ -34,32 +34,24 @@ pub async fn ensure_admin(ctx: &Ctx) -> Result<Option<String>, StoreError> {
     }
     let now = ctx.now();
     let identifiant = new_identifiant(ctx.table.as_ref(), "Administrateur", "Plateforme").await?;
-    let admin = User {
-        id: new_id(),
-        identifiant: identifiant.clone(),
-        role: Role::Admin,
-        status: Status::Pending,
-        civilite: None,
-        nom: "Plateforme".into(),
-        prenom: "Administrateur".into(),
-        email: ctx.config.admin_email.clone(),
-        fonction: Some("Administrateur de la plateforme".into()),
-        telephone: None,
-        org_kind: OrgKind::Platform,
-        org_id: PLATFORM_ORG.into(),
-        org_name: "Plateforme Espace Partenaires".into(),
-        password_hash: None,
-        password_changed_at: None,
-        password_history: vec![],
-        cgu_version: None,
-        cgu_accepted_at: None,
-        session_epoch: 0,
-        created_at: now,
-        created_by: None,
-        last_login_at: None,
-        inactivated_at: None,
-        v: 1,
-    };
+    let admin = User::pending(
+        new_id(),
+        identifiant.clone(),
+        NewAccount {
+            role: Role::Admin,
+            civilite: None,
+            nom: "Plateforme".into(),
+            prenom: "Administrateur".into(),
+            email: ctx.config.admin_email.clone(),
+            fonction: Some("Administrateur de la plateforme".into()),
+            telephone: None,
+            org_kind: OrgKind::Platform,
+            org_id: PLATFORM_ORG.into(),
+            org_name: "Plateforme Espace Partenaires".into(),
+            created_by: None,
+        },
+        now,
+    );
     let (token, token_write) = tokens::issue(
         &admin.id,
         Purpose::Activation,

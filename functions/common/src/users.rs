@@ -101,6 +101,20 @@ pub struct User {
     pub last_login_at: Option<Timestamp>,
     #[serde(default)]
     pub inactivated_at: Option<Timestamp>,
+    /// Why the account was inactivated: `convention_end`, `manual`, `scheduled`,
+    /// `exclusion_fraude`, `exclusion_perte`, `exclusion_vol`, `exclusion_non_conforme`.
+    #[serde(default)]
+    pub inactivation_reason: Option<String>,
+    /// Technicien: the gestionnaire responsible for it (re-attached when that one
+    /// is inactivated, §2.2.3).
+    #[serde(default)]
+    pub attached_to: Option<String>,
+    /// Caisse agent with the right to manage the caisse's agents.
+    #[serde(default)]
+    pub caisse_admin: bool,
+    /// When the password-expiry reminder is due (cleared once sent).
+    #[serde(default)]
+    pub password_reminder_at: Option<Timestamp>,
     pub v: u64,
 }
 
@@ -117,13 +131,77 @@ pub fn org_users_pk(org_id: &str) -> String {
     format!("ORG#{org_id}#USERS")
 }
 
+/// Who a new account is for.
+#[derive(Clone, Debug)]
+pub struct NewAccount {
+    pub role: Role,
+    pub civilite: Option<String>,
+    pub nom: String,
+    pub prenom: String,
+    pub email: String,
+    pub fonction: Option<String>,
+    pub telephone: Option<String>,
+    pub org_kind: OrgKind,
+    pub org_id: String,
+    pub org_name: String,
+    pub created_by: Option<String>,
+}
+
 impl User {
-    /// The item of this record (gsi1: listed under its organisation).
+    /// A new `pending` account (its holder creates the password from the emailed link).
+    pub fn pending(id: String, identifiant: String, a: NewAccount, now: Timestamp) -> User {
+        User {
+            id,
+            identifiant,
+            role: a.role,
+            status: Status::Pending,
+            civilite: a.civilite,
+            nom: a.nom,
+            prenom: a.prenom,
+            email: a.email,
+            fonction: a.fonction,
+            telephone: a.telephone,
+            org_kind: a.org_kind,
+            org_id: a.org_id,
+            org_name: a.org_name,
+            password_hash: None,
+            password_changed_at: None,
+            password_history: vec![],
+            cgu_version: None,
+            cgu_accepted_at: None,
+            session_epoch: 0,
+            created_at: now,
+            created_by: a.created_by,
+            last_login_at: None,
+            inactivated_at: None,
+            inactivation_reason: None,
+            attached_to: None,
+            caisse_admin: false,
+            password_reminder_at: None,
+            v: 1,
+        }
+    }
+
+    /// The item of this record (gsi1: listed under its organisation). In the due
+    /// index: an inactive account at its purge date (inactivation + 6 months), an
+    /// active one at its password-expiry reminder.
     pub fn to_item(&self) -> Result<Item, StoreError> {
         let (pk, sk) = user_key(&self.id);
-        Ok(Item::from_record(pk, sk, self)?
+        let mut item = Item::from_record(pk, sk, self)?
             .with("gsi1pk", org_users_pk(&self.org_id))
-            .with("gsi1sk", format!("{}#{}", self.role.code(), self.id)))
+            .with("gsi1sk", format!("{}#{}", self.role.code(), self.id));
+        match (self.status, self.inactivated_at, self.password_reminder_at) {
+            (Status::Inactive, Some(at), _) => {
+                item.set("due_pk", crate::partners::DUE_PURGE);
+                item.set("due_at", crate::emails::ts_key(purge_at(at)));
+            }
+            (Status::Active, _, Some(at)) => {
+                item.set("due_pk", crate::partners::DUE_PASSWORD_REMINDER);
+                item.set("due_at", crate::emails::ts_key(at));
+            }
+            _ => {}
+        }
+        Ok(item)
     }
 
     /// Writes a changed record, if nobody changed it since it was read (`v`).
@@ -190,4 +268,13 @@ pub async fn new_identifiant(
         }
     }
     Err(StoreError::Unavailable("no free identifiant found".into()))
+}
+
+/// When an account inactivated at `at` is erased: 6 calendar months later (SPEC §3
+/// "Deletion"; end of month handled: 31 August → 28 February).
+pub fn purge_at(at: Timestamp) -> Timestamp {
+    let day = ep_domain::lifecycle::purge_date_at(at);
+    day.to_zoned_datetime(ep_domain::calendar::paris())
+        .map(|z| z.timestamp())
+        .unwrap_or(at)
 }
