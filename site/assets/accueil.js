@@ -12,8 +12,7 @@ async function start() {
   const me = await requireSession();
   $('#bonjour').textContent = `Bonjour ${me.prenom || fullName(me)}`;
   const org = me.organisation || {};
-  const orgKinds = { platform: 'Plateforme', caisse: 'Caisse', partner: 'Structure partenaire' };
-  $('#organisation').textContent = [orgKinds[org.kind], org.name].filter(Boolean).join(' : ');
+  $('#organisation').textContent = org.name || '';
 
   for (const section of document.querySelectorAll('[data-profils]')) {
     section.hidden = !section.dataset.profils.split(' ').includes(me.profile);

@@ -68,7 +68,7 @@ form.addEventListener('submit', async (event) => {
   if (!box.checked) {
     showErrors(form, [{
       field: 'accepter',
-      message: 'Cochez la case « J’ai lu et j’accepte les conditions générales d’utilisation » pour continuer.',
+      message: "Cochez la case « J'ai lu et j'accepte les conditions générales d'utilisation » pour continuer.",
     }]);
     return;
   }

@@ -20,7 +20,7 @@ form.addEventListener('submit', async (event) => {
     clearErrors(form);
     $('#zone-formulaire').hidden = true;
     const message = (res.body && res.body.message)
-      || 'Si un compte actif correspond à cet identifiant, un lien pour choisir un nouveau mot de passe vient d’être envoyé à son adresse e-mail.';
+      || 'Si un compte actif correspond à cet identifiant, un lien pour choisir un nouveau mot de passe vient d’être envoyé à son adresse e-mail. Pensez à vérifier vos courriels indésirables.';
     notice(messages, {
       kind: 'succes',
       title: 'Demande enregistrée',
@@ -28,8 +28,7 @@ form.addEventListener('submit', async (event) => {
       focus: true,
       id: 'alerte-oubli',
       role: 'status',
-    }, el('p', { text: 'Pensez à vérifier vos courriels indésirables. Le lien ne sert qu’une fois.' }),
-    el('p', {}, el('a', { href: '/connexion', text: 'Retour à la connexion' })));
+    }, el('p', {}, el('a', { href: '/connexion', text: 'Retour à la connexion' })));
   } else if (res.status === 422) {
     showErrors(form, problemErrors(res.body, { identifiant: 'identifiant' }, 'identifiant'));
   } else {

@@ -281,13 +281,18 @@ export function serverPasswordErrors(body, fields, passwordField, rules, length 
   const errors = [];
   const b = body || {};
   const codes = Array.isArray(b.rules) ? b.rules : [];
-  if (b.errors && typeof b.errors === 'object' && Object.keys(b.errors).length) {
+  // The rule codes give one concise message, worded like the client-side check; the
+  // server's own messages are used for everything else.
+  const fromRules = codes.length ? describeUnmet(codes, length) : '';
+  if (fromRules) errors.push({ field: passwordField, message: fromRules });
+  if (b.errors && typeof b.errors === 'object') {
     for (const [name, message] of Object.entries(b.errors)) {
-      errors.push({ field: fields[name] || passwordField, message: String(message) });
+      const field = fields[name] || passwordField;
+      if (fromRules && field === passwordField) continue;
+      errors.push({ field, message: String(message) });
     }
-  } else if (codes.length && describeUnmet(codes, length)) {
-    errors.push({ field: passwordField, message: describeUnmet(codes, length) });
-  } else {
+  }
+  if (!errors.length) {
     errors.push({ field: passwordField, message: b.detail || b.title || 'Ce mot de passe est refusé.' });
   }
   if (rules) {

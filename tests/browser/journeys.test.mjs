@@ -28,9 +28,13 @@ async function journey(t, name) {
   const gw = await startGateway(binary);
   let ui;
   t.after(async () => {
-    if (ui) await ui.close().catch((e) => log(`${name}: ${e.message}`));
-    await gw.stop();
-    if (ui) log(`${name}: ${ui.visited.length} pages checked: ${ui.visited.map((v) => v.name).join(' | ')}`);
+    try {
+      // Fails the test if a page logged a script error or a CSP violation after its last check.
+      if (ui) await ui.close();
+    } finally {
+      await gw.stop();
+      if (ui) log(`${name}: ${ui.visited.length} pages checked: ${ui.visited.map((v) => v.name).join(' | ')}`);
+    }
   });
   ui = await openJourney(browser, gw, name);
   return { gw, ui, page: ui.page };
@@ -223,6 +227,24 @@ test('errors: wrong password, weak password, reused link — summary, field mess
   await page.locator('.resume-erreurs a').click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'mot-de-passe');
 
+  // Repeated failures: sign-in suspended, and the page says when to try again (429).
+  let status = 0;
+  for (let i = 0; i < 15 && status !== 429; i += 1) {
+    await page.locator('#mot-de-passe').fill(`Pas-le-bon-${i}-Xy!`);
+    const [response] = await Promise.all([
+      page.waitForResponse((r) => new URL(r.url()).pathname === '/api/auth/login'),
+      page.getByRole('button', { name: 'Se connecter' }).click(),
+    ]);
+    status = response.status();
+  }
+  assert.equal(status, 429, 'no 429 after 15 wrong passwords');
+  const lock = page.locator('#alerte-connexion');
+  await lock.waitFor();
+  assert.match(await lock.textContent(), /réessayez/i);
+  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'alerte-connexion');
+  await ui.check('connexion suspendue');
+  await gw.advanceClock(1); // the lock is temporary
+
   await page.locator('#mot-de-passe').fill(FIRST_PASSWORD);
   await Promise.all([
     page.waitForURL((url) => url.pathname === '/cgu'),
@@ -277,8 +299,9 @@ test('forgotten password: neutral answer, emailed reset link, new password, sign
   await page.getByRole('button', { name: 'Enregistrer le nouveau mot de passe' }).click();
   await page.locator('#alerte-succes').waitFor();
   await ui.check('réinitialisation réussie');
-  await page.getByRole('link', { name: 'Se connecter' }).click();
-  await page.waitForURL((url) => url.pathname === '/connexion');
+  assert.equal(await page.getByRole('link', { name: 'Se connecter' }).getAttribute('href'), '/connexion');
+  // A `retour` to another site is ignored: home after sign-in.
+  await page.goto('/connexion?retour=%2F%2Fexemple.invalid%2Fpiege');
   await signIn(ui, identifiant, THIRD_PASSWORD, { name: 'connexion après réinitialisation' });
   await atHome(ui, 'accueil après réinitialisation');
 });
@@ -333,4 +356,26 @@ test('public pages: home, CGU read without an account, unknown page, incomplete 
   await page.goto('/connexion?expire=1&retour=https://exemple.invalid/');
   await page.getByText('Votre session a expiré').waitFor();
   await ui.check('connexion, session expirée');
+
+  // Keyboard: the skip link comes first and is visible when focused; focus is visible.
+  await page.keyboard.press('Tab');
+  const skip = await page.evaluate(() => {
+    const a = document.activeElement;
+    const r = a.getBoundingClientRect();
+    return { cls: a.className, href: a.getAttribute('href'), visible: r.left >= 0 && r.top >= 0 && r.width > 0 };
+  });
+  assert.deepEqual(skip, { cls: 'lien-evitement', href: '#contenu', visible: true });
+  await page.keyboard.press('Enter');
+  assert.equal(new URL(page.url()).hash, '#contenu');
+  for (let i = 0; i < 8; i += 1) {
+    await page.keyboard.press('Tab');
+    if (await page.evaluate(() => document.activeElement.id === 'identifiant')) break;
+  }
+  const outline = await page.evaluate(() => {
+    const s = getComputedStyle(document.activeElement);
+    return { id: document.activeElement.id, style: s.outlineStyle, width: parseFloat(s.outlineWidth) };
+  });
+  assert.equal(outline.id, 'identifiant');
+  assert.equal(outline.style, 'solid');
+  assert.ok(outline.width >= 2, `focus outline ${outline.width}px`);
 });

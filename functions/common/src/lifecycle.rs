@@ -149,7 +149,9 @@ pub async fn inactivate(
             let accounts = accounts_of(ctx, &user.org_id).await?;
             let mut others: Vec<&User> = accounts
                 .iter()
-                .filter(|u| u.id != user.id && u.role == Role::Gestionnaire && u.status == Status::Active)
+                .filter(|u| {
+                    u.id != user.id && u.role == Role::Gestionnaire && u.status == Status::Active
+                })
                 .collect();
             others.sort_by_key(|u| std::cmp::Reverse(u.created_at));
             let target = match successor {
@@ -178,7 +180,11 @@ pub async fn inactivate(
                     writes.push(w);
                     let mut ev = audit::event(now, actor, "account.reattached", Some(&t.id));
                     ev.detail = Some(format!("to={}", target.id));
-                    writes.push(audit::record(&user.org_id, ev, ctx.config.audit_retention_months)?);
+                    writes.push(audit::record(
+                        &user.org_id,
+                        ev,
+                        ctx.config.audit_retention_months,
+                    )?);
                     reattached.push(t.id.clone());
                 }
             }
@@ -200,7 +206,11 @@ pub async fn inactivate(
     }
     let mut ev = audit::event(now, actor, "account.inactivated", Some(&user.id));
     ev.detail = Some(reason.code());
-    writes.push(audit::record(&user.org_id, ev, ctx.config.audit_retention_months)?);
+    writes.push(audit::record(
+        &user.org_id,
+        ev,
+        ctx.config.audit_retention_months,
+    )?);
     match ctx.table.transact(writes).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { .. }) => return Err(LifecycleError::Conflict),

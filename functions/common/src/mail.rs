@@ -88,6 +88,15 @@ pub fn compose(
 pub trait Mailer: Send + Sync {
     /// Sends one message. `Unavailable` is temporary (retry later); `Rejected` is final.
     async fn send(&self, email: &RawEmail) -> Result<(), MailError>;
+
+    /// Deletes copies of messages dated before `before` that the mailer itself keeps,
+    /// and returns how many. Only the local outbox keeps any (it stands in for a mail
+    /// relay, which does not keep what it delivered); SES keeps nothing: the default
+    /// does nothing.
+    async fn prune(&self, before: jiff::Timestamp) -> Result<u32, MailError> {
+        let _ = before;
+        Ok(0)
+    }
 }
 
 /// A header of a raw message (first occurrence, unfolded), e.g. `Subject`.

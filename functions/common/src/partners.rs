@@ -113,7 +113,10 @@ impl Partner {
     pub fn update_write(&self) -> Result<(Write, Partner), StoreError> {
         let mut next = self.clone();
         next.v = self.v + 1;
-        Ok((Write::put(next.to_item()?, Cond::VersionEquals(self.v)), next))
+        Ok((
+            Write::put(next.to_item()?, Cond::VersionEquals(self.v)),
+            next,
+        ))
     }
     pub fn is_suspended(&self) -> bool {
         self.status == "suspended"
@@ -166,7 +169,10 @@ impl Convention {
     pub fn update_write(&self) -> Result<(Write, Convention), StoreError> {
         let mut next = self.clone();
         next.v = self.v + 1;
-        Ok((Write::put(next.to_item()?, Cond::VersionEquals(self.v)), next))
+        Ok((
+            Write::put(next.to_item()?, Cond::VersionEquals(self.v)),
+            next,
+        ))
     }
     /// In force on `today` (state active, started, end date inclusive).
     pub fn is_active_on(&self, today: Date) -> bool {
@@ -212,7 +218,10 @@ pub async fn get_convention(
 }
 
 /// Every convention of a partner (one per caisse).
-pub async fn conventions_of(table: &dyn Table, partner_id: &str) -> Result<Vec<Convention>, StoreError> {
+pub async fn conventions_of(
+    table: &dyn Table,
+    partner_id: &str,
+) -> Result<Vec<Convention>, StoreError> {
     let q = crate::table::Query::new(crate::table::Index::Table, format!("PARTNER#{partner_id}"))
         .prefix("CONV#");
     table
@@ -267,7 +276,10 @@ impl HabilitationRequest {
     pub fn to_item(&self) -> Result<Item, StoreError> {
         let (pk, sk) = habilitation_key(&self.caisse_id, &self.id);
         let mut item = Item::from_record(pk, sk, self)?
-            .with("gsi1pk", format!("CAISSE#{}#HAB#{}", self.caisse_id, self.state))
+            .with(
+                "gsi1pk",
+                format!("CAISSE#{}#HAB#{}", self.caisse_id, self.state),
+            )
             .with("gsi1sk", format!("{}#{}", self.due_on, self.id));
         if self.state == "pending" && self.overdue_alerted_at.is_none() {
             let after = self.due_on.tomorrow().unwrap_or(self.due_on);
@@ -283,7 +295,10 @@ impl HabilitationRequest {
     pub fn update_write(&self) -> Result<(Write, HabilitationRequest), StoreError> {
         let mut next = self.clone();
         next.v = self.v + 1;
-        Ok((Write::put(next.to_item()?, Cond::VersionEquals(self.v)), next))
+        Ok((
+            Write::put(next.to_item()?, Cond::VersionEquals(self.v)),
+            next,
+        ))
     }
 }
 
@@ -326,13 +341,22 @@ impl ModificationRequest {
     pub fn to_item(&self) -> Result<Item, StoreError> {
         let (pk, sk) = modification_key(&self.caisse_id, &self.id);
         Ok(Item::from_record(pk, sk, self)?
-            .with("gsi1pk", format!("CAISSE#{}#MOD#{}", self.caisse_id, self.state))
-            .with("gsi1sk", format!("{}#{}", crate::emails::ts_key(self.received_at), self.id)))
+            .with(
+                "gsi1pk",
+                format!("CAISSE#{}#MOD#{}", self.caisse_id, self.state),
+            )
+            .with(
+                "gsi1sk",
+                format!("{}#{}", crate::emails::ts_key(self.received_at), self.id),
+            ))
     }
     pub fn update_write(&self) -> Result<(Write, ModificationRequest), StoreError> {
         let mut next = self.clone();
         next.v = self.v + 1;
-        Ok((Write::put(next.to_item()?, Cond::VersionEquals(self.v)), next))
+        Ok((
+            Write::put(next.to_item()?, Cond::VersionEquals(self.v)),
+            next,
+        ))
     }
 }
 
@@ -370,7 +394,10 @@ impl InactivationRequest {
     pub fn to_item(&self) -> Result<Item, StoreError> {
         let (pk, sk) = inactivation_key(&self.caisse_id, &self.id);
         let mut item = Item::from_record(pk, sk, self)?
-            .with("gsi1pk", format!("CAISSE#{}#INACT#{}", self.caisse_id, self.state))
+            .with(
+                "gsi1pk",
+                format!("CAISSE#{}#INACT#{}", self.caisse_id, self.state),
+            )
             .with("gsi1sk", format!("{}#{}", self.wanted_on, self.id));
         if self.state == "scheduled" {
             let at = self
@@ -386,7 +413,10 @@ impl InactivationRequest {
     pub fn update_write(&self) -> Result<(Write, InactivationRequest), StoreError> {
         let mut next = self.clone();
         next.v = self.v + 1;
-        Ok((Write::put(next.to_item()?, Cond::VersionEquals(self.v)), next))
+        Ok((
+            Write::put(next.to_item()?, Cond::VersionEquals(self.v)),
+            next,
+        ))
     }
 }
 

@@ -212,6 +212,18 @@ pub enum Gate {
 pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Problem> {
     let authed = current(ctx, req).await?.ok_or_else(unauthenticated)?;
     if gate == Gate::Full {
+        if authed.user.org_kind == crate::users::OrgKind::Partner {
+            let partner =
+                crate::partners::get_partner(ctx.table.as_ref(), &authed.user.org_id).await?;
+            if partner.is_none_or(|p| p.is_suspended()) {
+                return Err(Problem::new(
+                    403,
+                    "partner.suspended",
+                    "Accès suspendu",
+                    "L'accès de votre structure à l'Espace Partenaires est suspendu par la caisse. Contactez votre caisse par ses moyens habituels.",
+                ));
+            }
+        }
         let cgu = crate::cgu::current(ctx.table.as_ref()).await?;
         let actions = required_actions(
             ctx,

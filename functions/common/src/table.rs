@@ -476,6 +476,14 @@ pub trait Table: Send + Sync {
         }
     }
 
+    /// Makes content erased by earlier writes leave the store's files (called by the
+    /// maintenance function after a purge). Embedded store: a WAL checkpoint, so the
+    /// erased data is in no `-wal` file either. DynamoDB manages its storage: nothing
+    /// to do, hence the default.
+    async fn flush_erasures(&self) -> Result<(), StoreError> {
+        Ok(())
+    }
+
     /// Reads every page of a query (for bounded partitions only).
     async fn query_all(&self, query: &Query) -> Result<Vec<Item>, StoreError> {
         let mut q = query.clone();

@@ -100,3 +100,24 @@ pub fn password_reset<'a>(
         html: html_page(&html_paras, Some(("Choisir un nouveau mot de passe", link))),
     }
 }
+
+/// A short notification: paragraphs, then an optional link to the portal.
+pub fn simple<'a>(
+    from: &'a str,
+    to: &'a str,
+    subject: &'a str,
+    paragraphs: Vec<String>,
+    link: Option<(&str, &str)>,
+) -> EmailContent<'a> {
+    let mut text_paras = paragraphs.clone();
+    if let Some((label, href)) = link {
+        text_paras.push(format!("{label} : {href}"));
+    }
+    EmailContent {
+        from,
+        to,
+        subject,
+        text: text_page(&text_paras),
+        html: html_page(&paragraphs, link),
+    }
+}

@@ -278,3 +278,21 @@ pub fn purge_at(at: Timestamp) -> Timestamp {
         .map(|z| z.timestamp())
         .unwrap_or(at)
 }
+
+/// Sort-key prefix, in an account's partition `USER#<id>`, of the pointers to other
+/// items holding its holder's personal data (see [`personal_data_ref`]).
+pub const PERSONAL_REF_PREFIX: &str = "REF#";
+
+/// The write recording that the item `pk`/`sk` holds personal data of the holder of
+/// account `user_id` (name, email, phone…): the approved habilitation request that
+/// created a gestionnaire account, a modification request about it, an exclusion
+/// notice naming its address. Add it to the transaction that writes that item: the
+/// purge (6 months after inactivation) reads these pointers — one partition, no scan —
+/// and blanks the person's fields in each item before deleting the account.
+pub fn personal_data_ref(user_id: &str, pk: &str, sk: &str) -> Write {
+    let (upk, _) = user_key(user_id);
+    let item = Item::new(upk, format!("{PERSONAL_REF_PREFIX}{pk}|{sk}"))
+        .with("ref_pk", pk)
+        .with("ref_sk", sk);
+    Write::put(item, Cond::None)
+}

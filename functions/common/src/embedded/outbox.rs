@@ -51,6 +51,56 @@ impl Mailer for OutboxMailer {
             .await
             .map_err(unavailable)
     }
+
+    /// Deletes the `.eml` files whose `Date:` header is before `before` (the date the
+    /// message was composed, on the application's clock). A file without a readable
+    /// date is kept.
+    async fn prune(&self, before: jiff::Timestamp) -> Result<u32, MailError> {
+        let dir = self.dir.clone();
+        tokio::task::spawn_blocking(move || prune_dir(&dir, before))
+            .await
+            .map_err(|e| MailError::Unavailable(e.to_string()))?
+            .map_err(|e| MailError::Unavailable(e.to_string()))
+    }
+}
+
+fn prune_dir(dir: &std::path::Path, before: jiff::Timestamp) -> std::io::Result<u32> {
+    use std::io::Read;
+    let mut removed = 0;
+    let entries = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(0),
+        Err(e) => return Err(e),
+    };
+    for entry in entries {
+        let path = entry?.path();
+        let is_eml = path
+            .file_name()
+            .and_then(|n| n.to_str())
+            .is_some_and(|n| n.ends_with(".eml") && !n.starts_with('.'));
+        if !is_eml {
+            continue;
+        }
+        // The header block is at the start of the file.
+        let mut head = Vec::with_capacity(4096);
+        std::fs::File::open(&path)?
+            .take(16 * 1024)
+            .read_to_end(&mut head)?;
+        let head = String::from_utf8_lossy(&head);
+        let date = crate::mail::header_of(&head, "Date").and_then(|d| {
+            jiff::fmt::rfc2822::DateTimeParser::new()
+                .parse_timestamp(d.as_str())
+                .ok()
+        });
+        if date.is_some_and(|d| d < before) {
+            match std::fs::remove_file(&path) {
+                Ok(()) => removed += 1,
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => return Err(e),
+            }
+        }
+    }
+    Ok(removed)
 }
 
 /// One message of the outbox, for the development page and tests.

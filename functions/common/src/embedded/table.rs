@@ -100,6 +100,25 @@ impl SqliteTable {
         .await
     }
 
+    /// Every item, ordered by key (tests compare whole tables with it; not for
+    /// product code, which never reads the whole table).
+    pub async fn dump(&self) -> Result<Vec<Item>, StoreError> {
+        self.with_conn(|c| {
+            let mut stmt = c
+                .prepare("SELECT body FROM items ORDER BY pk, sk")
+                .map_err(unavailable)?;
+            let rows = stmt
+                .query_map([], |r| r.get::<_, String>(0))
+                .map_err(unavailable)?;
+            let mut out = Vec::new();
+            for row in rows {
+                out.push(Item::from_map(decode(&row.map_err(unavailable)?)?)?);
+            }
+            Ok(out)
+        })
+        .await
+    }
+
     /// Writes many items in one SQLite transaction, without conditions (seeding,
     /// benchmarks). Not part of the port.
     pub async fn bulk_put(&self, items: Vec<Item>) -> Result<(), StoreError> {
@@ -344,5 +363,9 @@ impl Table for SqliteTable {
             tx.commit().map_err(unavailable)
         })
         .await
+    }
+
+    async fn flush_erasures(&self) -> Result<(), StoreError> {
+        self.checkpoint().await
     }
 }

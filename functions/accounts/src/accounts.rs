@@ -1,0 +1,516 @@
+//! A partner's accounts (SPEC §3): the habilitation table and its CSV export,
+//! techniciens created, edited and inactivated by gestionnaires, exclusions by the
+//! caisse (§4.1), habilitation reviews (§4.2).
+
+use ep_common::Ctx;
+use ep_common::http::{Problem, json, parse_json, path_param, respond};
+use ep_common::ids::new_id;
+use ep_common::lifecycle::{self, Reason, accounts_of};
+use ep_common::partners::{ExclusionNotice, Review, notice_key, review_key};
+use ep_common::sessions::Authed;
+use ep_common::table::{Cond, Index, Item, Query, Write};
+use ep_common::users::{OrgKind, Role, Status, User, get_user};
+use ep_domain::quota::may_create;
+use ep_domain::review_csv::{ReviewRow, review_csv};
+use ep_domain::types::{AccountStatus, Profile};
+use lambda_http::{Body, Request, Response};
+use serde::Deserialize;
+
+use crate::caisses::view;
+use crate::people::{PersonBody, new_account, notify, parse_person};
+use crate::util::{
+    Check, audit_write, commit, forbidden_or_missing, partner_access, require_agent,
+    require_gestionnaire_of,
+};
+
+type Answer = Result<Response<Body>, Problem>;
+
+fn sorted(mut accounts: Vec<User>) -> Vec<User> {
+    accounts.sort_by(|a, b| {
+        (
+            a.role != Role::Gestionnaire,
+            a.status == Status::Inactive,
+            a.nom.to_lowercase(),
+            a.prenom.to_lowercase(),
+        )
+            .cmp(&(
+                b.role != Role::Gestionnaire,
+                b.status == Status::Inactive,
+                b.nom.to_lowercase(),
+                b.prenom.to_lowercase(),
+            ))
+    });
+    accounts
+}
+
+/// Agents of a conventioned caisse and gestionnaires of the partner see the table.
+async fn managers_access(
+    ctx: &Ctx,
+    req: &Request,
+    authed: &Authed,
+) -> Result<crate::util::PartnerAccess, Problem> {
+    let id = path_param(req, "partner_id").unwrap_or_default();
+    if !matches!(authed.user.role, Role::Agent | Role::Gestionnaire) {
+        return Err(forbidden_or_missing());
+    }
+    partner_access(ctx, authed, &id).await
+}
+
+pub async fn list(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let access = managers_access(ctx, req, authed).await?;
+    let accounts = sorted(accounts_of(ctx, &access.partner.id).await?);
+    let items: Vec<_> = accounts.iter().map(view).collect();
+    let v = crate::partners::partner_view(ctx, &access.partner, &[]).await?;
+    Ok(json(
+        200,
+        &serde_json::json!({
+            "items": items,
+            "gestionnaires": v.gestionnaires,
+            "techniciens": v.techniciens,
+            "review_requested_at": access.partner.review_requested_at,
+            "review_confirmed_at": access.partner.review_confirmed_at,
+        }),
+    ))
+}
+
+fn to_status(s: Status) -> AccountStatus {
+    match s {
+        Status::Pending => AccountStatus::Pending,
+        Status::Active => AccountStatus::Active,
+        Status::Inactive => AccountStatus::Inactive,
+    }
+}
+
+/// The habilitation table as CSV for a French spreadsheet (§4.2).
+pub async fn export_csv(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let access = managers_access(ctx, req, authed).await?;
+    let accounts = sorted(accounts_of(ctx, &access.partner.id).await?);
+    let mut rows = Vec::new();
+    for u in accounts
+        .iter()
+        .filter(|u| matches!(u.role, Role::Gestionnaire | Role::Technicien))
+    {
+        let created_by = match &u.created_by {
+            Some(id) => match accounts.iter().find(|a| &a.id == id) {
+                Some(a) => a.display_name(),
+                None => match get_user(ctx.table.as_ref(), id).await? {
+                    Some(a) => format!("{} ({})", a.display_name(), a.org_name),
+                    None => String::new(),
+                },
+            },
+            None => String::new(),
+        };
+        rows.push(ReviewRow {
+            profile: if u.role == Role::Gestionnaire {
+                Profile::Gestionnaire
+            } else {
+                Profile::Technicien
+            },
+            nom: u.nom.clone(),
+            prenom: u.prenom.clone(),
+            fonction: u.fonction.clone().unwrap_or_default(),
+            email: u.email.clone(),
+            status: to_status(u.status),
+            created_at: u.created_at,
+            created_by,
+            last_login: u.last_login_at,
+            password_changed_at: u.password_changed_at,
+        });
+    }
+    let csv = review_csv(&rows, ctx.now());
+    let org = access.partner.id.clone();
+    commit(
+        ctx,
+        vec![audit_write(
+            ctx,
+            &org,
+            &authed.user,
+            "review.exported",
+            Some(&org),
+        )?],
+        &[],
+    )
+    .await?;
+    let mut res = respond(200, "text/csv; charset=utf-8", Body::Text(csv));
+    let day = crate::util::today(ctx);
+    if let Ok(v) = lambda_http::http::HeaderValue::from_str(&format!(
+        "attachment; filename=\"habilitations-{day}.csv\""
+    )) {
+        res.headers_mut().insert("content-disposition", v);
+    }
+    Ok(res)
+}
+
+fn quota_problem(e: ep_domain::quota::QuotaError) -> Problem {
+    let fe: ep_domain::FieldError = e.into();
+    Problem::new(
+        409,
+        "quota.exceeded",
+        "Nombre maximal de comptes atteint",
+        fe.message,
+    )
+}
+
+pub async fn create_technicien(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let id = path_param(req, "partner_id").unwrap_or_default();
+    require_gestionnaire_of(authed, &id)?;
+    let access = partner_access(ctx, authed, &id).await?;
+    let partner = access.partner;
+    let body: PersonBody = parse_json(req)?;
+    let mut check = Check::new();
+    let person = parse_person(&body, Some(&partner.allowed_domains), true, &mut check);
+    check.done()?;
+    let Some(person) = person else {
+        return Err(Problem::validation());
+    };
+    may_create(Profile::Technicien, partner.members, partner.techniciens).map_err(quota_problem)?;
+    let (mut user, mut writes, email_id) = new_account(
+        ctx,
+        &authed.user,
+        &person,
+        Role::Technicien,
+        (OrgKind::Partner, &partner.id, &partner.name),
+    )
+    .await?;
+    user.attached_to = Some(authed.user.id.clone());
+    writes[0] = Write::put(user.to_item()?, Cond::NotExists);
+    let mut p = partner.clone();
+    p.techniciens += 1;
+    let (w, _) = p.update_write()?;
+    writes.push(w);
+    commit(ctx, writes, &[email_id]).await?;
+    tracing::info!(user = %user.id, partner = %partner.id, "technicien created");
+    Ok(json(201, &view(&user)))
+}
+
+/// A technicien of the partner (404 otherwise).
+async fn technicien_of(ctx: &Ctx, req: &Request, partner_id: &str) -> Result<User, Problem> {
+    let user_id = path_param(req, "user_id").unwrap_or_default();
+    get_user(ctx.table.as_ref(), &user_id)
+        .await?
+        .filter(|u| u.role == Role::Technicien && u.org_id == partner_id)
+        .ok_or_else(forbidden_or_missing)
+}
+
+pub async fn update_technicien(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let id = path_param(req, "partner_id").unwrap_or_default();
+    require_gestionnaire_of(authed, &id)?;
+    let access = partner_access(ctx, authed, &id).await?;
+    let target = technicien_of(ctx, req, &id).await?;
+    if target.status == Status::Inactive {
+        return Err(Problem::new(
+            409,
+            "account.inactive",
+            "Compte inactif",
+            "Un compte inactif ne peut plus être modifié.",
+        ));
+    }
+    let body: PersonBody = parse_json(req)?;
+    let mut check = Check::new();
+    let person = parse_person(
+        &body,
+        Some(&access.partner.allowed_domains),
+        true,
+        &mut check,
+    );
+    check.done()?;
+    let Some(person) = person else {
+        return Err(Problem::validation());
+    };
+    let mut next = target.clone();
+    next.civilite = Some(person.civilite.label().to_lowercase());
+    next.nom = person.nom;
+    next.prenom = person.prenom;
+    next.fonction = Some(person.fonction);
+    next.telephone = person.telephone;
+    next.email = person.email;
+    let (w, next) = next.update_write()?;
+    commit(
+        ctx,
+        vec![
+            w,
+            audit_write(ctx, &id, &authed.user, "account.updated", Some(&target.id))?,
+        ],
+        &[],
+    )
+    .await?;
+    Ok(json(200, &view(&next)))
+}
+
+/// §2.2.3: any gestionnaire of the partner inactivates a technicien, at once.
+pub async fn inactivate_technicien(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let id = path_param(req, "partner_id").unwrap_or_default();
+    require_gestionnaire_of(authed, &id)?;
+    partner_access(ctx, authed, &id).await?;
+    let target = technicien_of(ctx, req, &id).await?;
+    let (w, email_id) = notify(
+        ctx,
+        &target.email,
+        "Votre compte Espace Partenaires a été inactivé",
+        vec![
+            format!("Bonjour {},", target.display_name()),
+            format!(
+                "Votre compte technicien ({}) de l'Espace Partenaires pour {} a été inactivé par un gestionnaire de votre structure. Vous ne pouvez plus vous connecter avec cet identifiant.",
+                target.identifiant, target.org_name
+            ),
+            "Si vous pensez qu'il s'agit d'une erreur, adressez-vous au gestionnaire de votre structure.".into(),
+        ],
+        None,
+    )?;
+    let done = lifecycle::inactivate(
+        ctx,
+        &target.id,
+        Reason::Manual,
+        &authed.user.id,
+        None,
+        vec![w],
+        ctx.now(),
+    )
+    .await?;
+    ep_common::emails::deliver(ctx, &email_id).await?;
+    Ok(json(200, &view(&done.user)))
+}
+
+#[derive(Deserialize, Default)]
+struct ExcludeBody {
+    reason: Option<String>,
+}
+
+/// §4.1: fraud, loss or theft — the caisse inactivates the account immediately,
+/// every session ends, the partner's gestionnaires are told, the notice is kept.
+pub async fn exclude(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let caisse_id = require_agent(authed)?.to_owned();
+    let id = path_param(req, "partner_id").unwrap_or_default();
+    let access = partner_access(ctx, authed, &id).await?;
+    let user_id = path_param(req, "user_id").unwrap_or_default();
+    let target = get_user(ctx.table.as_ref(), &user_id)
+        .await?
+        .filter(|u| u.org_id == id && matches!(u.role, Role::Gestionnaire | Role::Technicien))
+        .ok_or_else(forbidden_or_missing)?;
+    let body: ExcludeBody = parse_json(req)?;
+    let reason: &'static str = match body.reason.as_deref().map(str::trim) {
+        Some("fraude") => "fraude",
+        Some("perte") => "perte",
+        Some("vol") => "vol",
+        Some("non_conforme") => "non_conforme",
+        _ => {
+            return Err(Problem::validation().field(
+                "reason",
+                "Choisissez le motif : utilisation frauduleuse (fraude), perte (perte), vol (vol) ou utilisation non conforme (non_conforme).",
+            ));
+        }
+    };
+    let label = match reason {
+        "fraude" => "utilisation frauduleuse",
+        "perte" => "perte des identifiants",
+        "vol" => "vol des identifiants",
+        _ => "utilisation non conforme à la convention ou aux CGU",
+    };
+    let now = ctx.now();
+    let accounts = accounts_of(ctx, &id).await?;
+    let mut recipients: Vec<String> = accounts
+        .iter()
+        .filter(|u| {
+            u.id != target.id
+                && u.role == Role::Gestionnaire
+                && matches!(u.status, Status::Active | Status::Pending)
+        })
+        .map(|u| u.email.clone())
+        .collect();
+    if recipients.is_empty() {
+        recipients.push(target.email.clone());
+    }
+    recipients.sort();
+    recipients.dedup();
+    let caisse_name = ep_common::partners::get_caisse(ctx.table.as_ref(), &caisse_id)
+        .await?
+        .map(|c| c.name)
+        .unwrap_or_default();
+    let mut extra = Vec::new();
+    let mut email_ids = Vec::new();
+    for to in &recipients {
+        let (w, eid) = notify(
+            ctx,
+            to,
+            "Espace Partenaires : exclusion d'un compte de votre structure",
+            vec![
+                "Bonjour,".into(),
+                format!(
+                    "{caisse_name} a inactivé immédiatement le compte {} ({}, identifiant {}) de {} sur l'Espace Partenaires, pour le motif suivant : {label}.",
+                    target.role.label().to_lowercase(),
+                    target.display_name(),
+                    target.identifiant,
+                    access.partner.name
+                ),
+                "Toutes les sessions de ce compte ont été fermées. Cette exclusion met fin à son accès sans délai (article 4.1 de la convention).".into(),
+            ],
+            None,
+        )?;
+        extra.push(w);
+        email_ids.push(eid);
+    }
+    let notice = ExclusionNotice {
+        id: new_id(),
+        partner_id: id.clone(),
+        caisse_id: caisse_id.clone(),
+        user_id: target.id.clone(),
+        reason: reason.to_owned(),
+        by: authed.user.id.clone(),
+        at: now,
+        notified: recipients.clone(),
+        message_ids: email_ids.clone(),
+    };
+    let (npk, nsk) = notice_key(&id, now, &notice.id);
+    extra.push(Write::put(
+        Item::from_record(npk, nsk, &notice)?,
+        Cond::NotExists,
+    ));
+    extra.push(audit_write(
+        ctx,
+        &caisse_id,
+        &authed.user,
+        "account.excluded",
+        Some(&target.id),
+    )?);
+    let done = lifecycle::inactivate(
+        ctx,
+        &target.id,
+        Reason::Exclusion(reason),
+        &authed.user.id,
+        None,
+        extra,
+        now,
+    )
+    .await?;
+    for eid in &email_ids {
+        ep_common::emails::deliver(ctx, eid).await?;
+    }
+    Ok(json(
+        200,
+        &serde_json::json!({ "account": view(&done.user), "notice": notice }),
+    ))
+}
+
+/// Exclusion notices of a partner (proof kept, §4.1), newest first.
+pub async fn notices(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let access = managers_access(ctx, req, authed).await?;
+    let items: Vec<ExclusionNotice> = ctx
+        .table
+        .query_all(
+            &Query::new(Index::Table, format!("PARTNER#{}", access.partner.id))
+                .prefix("NOTICE#")
+                .descending(),
+        )
+        .await?
+        .iter()
+        .map(|i| i.parse())
+        .collect::<Result<_, _>>()?;
+    let items: Vec<ExclusionNotice> = match &access.convention {
+        Some(c) => items
+            .into_iter()
+            .filter(|n| n.caisse_id == c.caisse_id)
+            .collect(),
+        None => items,
+    };
+    Ok(json(200, &serde_json::json!({ "items": items })))
+}
+
+/// §4.2: a caisse asks the partner for a habilitation review.
+pub async fn request_review(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let caisse_id = require_agent(authed)?.to_owned();
+    let id = path_param(req, "partner_id").unwrap_or_default();
+    let access = partner_access(ctx, authed, &id).await?;
+    let now = ctx.now();
+    let review = Review {
+        id: new_id(),
+        partner_id: id.clone(),
+        caisse_id: caisse_id.clone(),
+        requested_at: now,
+        requested_by: authed.user.id.clone(),
+        confirmed_at: None,
+        confirmed_by: None,
+        v: 1,
+    };
+    let (rpk, rsk) = review_key(&id, &caisse_id, now);
+    let mut p = access.partner.clone();
+    p.review_requested_at = Some(now);
+    let (pw, _) = p.update_write()?;
+    let mut writes = vec![
+        Write::put(Item::from_record(rpk, rsk, &review)?, Cond::NotExists),
+        pw,
+        audit_write(ctx, &caisse_id, &authed.user, "review.requested", Some(&id))?,
+        audit_write(ctx, &id, &authed.user, "review.requested", Some(&id))?,
+    ];
+    let mut email_ids = Vec::new();
+    let link = format!("{}/structure/comptes", ctx.config.public_url);
+    for g in accounts_of(ctx, &id)
+        .await?
+        .iter()
+        .filter(|u| u.role == Role::Gestionnaire && u.status == Status::Active)
+    {
+        let (w, eid) = notify(
+            ctx,
+            &g.email,
+            "Espace Partenaires : revue des habilitations demandée",
+            vec![
+                format!("Bonjour {},", g.display_name()),
+                "Votre caisse demande une revue des habilitations de votre structure (article 4.2 de la convention) : vérifiez le tableau des comptes, inactivez ceux qui ne sont plus utiles, puis confirmez la revue.".into(),
+            ],
+            Some(("Ouvrir le tableau des habilitations", &link)),
+        )?;
+        writes.push(w);
+        email_ids.push(eid);
+    }
+    commit(ctx, writes, &email_ids).await?;
+    Ok(json(201, &review))
+}
+
+/// A gestionnaire confirms the review: every pending review of the partner.
+pub async fn confirm_review(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
+    let id = path_param(req, "partner_id").unwrap_or_default();
+    require_gestionnaire_of(authed, &id)?;
+    let access = partner_access(ctx, authed, &id).await?;
+    let now = ctx.now();
+    let pending: Vec<(Item, Review)> = ctx
+        .table
+        .query_all(&Query::new(Index::Table, format!("PARTNER#{id}")).prefix("REVIEW#"))
+        .await?
+        .into_iter()
+        .filter_map(|i| i.parse::<Review>().ok().map(|r| (i, r)))
+        .filter(|(_, r)| r.confirmed_at.is_none())
+        .collect();
+    let mut writes = Vec::new();
+    for (item, r) in pending.iter().take(50) {
+        let mut next = r.clone();
+        next.confirmed_at = Some(now);
+        next.confirmed_by = Some(authed.user.id.clone());
+        next.v = r.v + 1;
+        writes.push(Write::put(
+            Item::from_record(item.pk(), item.sk(), &next)?,
+            Cond::VersionEquals(r.v),
+        ));
+        writes.push(audit_write(
+            ctx,
+            &r.caisse_id,
+            &authed.user,
+            "review.confirmed",
+            Some(&id),
+        )?);
+    }
+    let mut p = access.partner.clone();
+    p.review_confirmed_at = Some(now);
+    let (pw, next) = p.update_write()?;
+    writes.push(pw);
+    writes.push(audit_write(
+        ctx,
+        &id,
+        &authed.user,
+        "review.confirmed",
+        Some(&id),
+    )?);
+    commit(ctx, writes, &[]).await?;
+    Ok(json(
+        200,
+        &serde_json::json!({ "review_confirmed_at": next.review_confirmed_at, "reviews_confirmed": pending.len() }),
+    ))
+}

@@ -1,0 +1,167 @@
+//! Helpers of the accounts function: access rules, field validation, writes.
+
+use ep_common::Ctx;
+use ep_common::audit;
+use ep_common::http::Problem;
+use ep_common::partners::{Convention, Partner, get_convention, get_partner};
+use ep_common::sessions::Authed;
+use ep_common::table::{StoreError, Write};
+use ep_common::users::{Role, User};
+use ep_domain::FieldError;
+
+/// Collects field errors into one 422 problem.
+pub struct Check(pub Problem);
+
+impl Check {
+    pub fn new() -> Self {
+        Check(Problem::validation())
+    }
+    /// Keeps the value, or records the error under `field`.
+    pub fn take<T>(&mut self, field: &str, r: Result<T, FieldError>) -> Option<T> {
+        match r {
+            Ok(v) => Some(v),
+            Err(e) => {
+                self.0 =
+                    std::mem::replace(&mut self.0, Problem::validation()).field(field, e.message);
+                None
+            }
+        }
+    }
+    pub fn fail(&mut self, field: &str, message: impl Into<String>) {
+        self.0 = std::mem::replace(&mut self.0, Problem::validation()).field(field, message);
+    }
+    pub fn done(self) -> Result<(), Problem> {
+        if self.0.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(self.0)
+        }
+    }
+}
+
+/// A required text field.
+pub fn required(v: &Option<String>, field: &str, label: &str) -> Result<String, FieldError> {
+    match v.as_deref().map(str::trim) {
+        Some(s) if !s.is_empty() => Ok(s.to_owned()),
+        _ => Err(FieldError::new(
+            field,
+            "required",
+            format!("{label} est obligatoire."),
+        )),
+    }
+}
+
+/// A free-text field: length bound, no NIR, no health data (SPEC §4, §5).
+pub fn free_text(v: &str, field: &str, max: usize) -> Result<String, FieldError> {
+    let t = v.trim();
+    if t.chars().count() > max {
+        return Err(FieldError::new(
+            field,
+            "too_long",
+            format!("Ce texte dépasse {max} caractères : raccourcissez-le."),
+        ));
+    }
+    ep_domain::freetext::check_free_text(field, t)?;
+    Ok(t.to_owned())
+}
+
+pub fn forbidden_or_missing() -> Problem {
+    Problem::not_found()
+}
+
+pub fn agent_caisse(authed: &Authed) -> Option<&str> {
+    (authed.user.role == Role::Agent).then_some(authed.user.org_id.as_str())
+}
+
+/// The caisse of an agent, or 404 for anyone else.
+pub fn require_agent(authed: &Authed) -> Result<&str, Problem> {
+    agent_caisse(authed).ok_or_else(forbidden_or_missing)
+}
+
+/// What the user may see of a partner: an agent of a caisse conventioned with it
+/// (with that convention), or a user of the partner itself. Others: 404.
+pub struct PartnerAccess {
+    pub partner: Partner,
+    /// The agent's caisse convention, if the user is an agent.
+    pub convention: Option<Convention>,
+}
+
+pub async fn partner_access(
+    ctx: &Ctx,
+    authed: &Authed,
+    partner_id: &str,
+) -> Result<PartnerAccess, Problem> {
+    let user = &authed.user;
+    match user.role {
+        Role::Agent => {
+            let conv = get_convention(ctx.table.as_ref(), partner_id, &user.org_id)
+                .await?
+                .ok_or_else(forbidden_or_missing)?;
+            let partner = get_partner(ctx.table.as_ref(), partner_id)
+                .await?
+                .ok_or_else(forbidden_or_missing)?;
+            Ok(PartnerAccess {
+                partner,
+                convention: Some(conv),
+            })
+        }
+        Role::Gestionnaire | Role::Technicien if user.org_id == partner_id => {
+            let partner = get_partner(ctx.table.as_ref(), partner_id)
+                .await?
+                .ok_or_else(forbidden_or_missing)?;
+            Ok(PartnerAccess {
+                partner,
+                convention: None,
+            })
+        }
+        _ => Err(forbidden_or_missing()),
+    }
+}
+
+/// A gestionnaire of this partner, or 404.
+pub fn require_gestionnaire_of(authed: &Authed, partner_id: &str) -> Result<(), Problem> {
+    if authed.user.role == Role::Gestionnaire && authed.user.org_id == partner_id {
+        Ok(())
+    } else {
+        Err(forbidden_or_missing())
+    }
+}
+
+pub fn audit_write(
+    ctx: &Ctx,
+    org: &str,
+    actor: &User,
+    action: &str,
+    target: Option<&str>,
+) -> Result<Write, StoreError> {
+    audit::record(
+        org,
+        audit::event(ctx.now(), &actor.id, action, target),
+        ctx.config.audit_retention_months,
+    )
+}
+
+pub fn conflict(e: StoreError) -> Problem {
+    match e {
+        StoreError::TransactionCanceled { .. } | StoreError::ConditionFailed => Problem::new(
+            409,
+            "conflict",
+            "Modification simultanée",
+            "Les données ont été modifiées entre-temps : rechargez la page puis recommencez.",
+        ),
+        other => other.into(),
+    }
+}
+
+/// Runs a transaction and sends its pending emails after commit.
+pub async fn commit(ctx: &Ctx, writes: Vec<Write>, email_ids: &[String]) -> Result<(), Problem> {
+    ctx.table.transact(writes).await.map_err(conflict)?;
+    for id in email_ids {
+        ep_common::emails::deliver(ctx, id).await?;
+    }
+    Ok(())
+}
+
+pub fn today(ctx: &Ctx) -> jiff::civil::Date {
+    ep_domain::calendar::paris_date(ctx.now())
+}
