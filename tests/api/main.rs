@@ -1,5 +1,6 @@
 //! API tests: the whole app in process (gateway + handlers + embedded store).
 
+mod accounts;
 mod auth;
 mod emails;
 mod gateway;

@@ -69,7 +69,7 @@ pub fn parse_person(
     {
         Some(t) => check
             .take("telephone", FrenchPhone::parse(t))
-            .map(|p| Some(p.national().to_owned())),
+            .map(|p| Some(p.to_string())),
         None if phone_required => {
             check.fail(
                 "telephone",

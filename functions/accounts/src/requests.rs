@@ -454,7 +454,7 @@ pub async fn create_modification(ctx: &Ctx, req: &Request, authed: &Authed) -> A
     let telephone = opt(&body.telephone).and_then(|n| {
         check
             .take("telephone", FrenchPhone::parse(&n))
-            .map(|n| n.national().to_owned())
+            .map(|n| n.to_string())
     });
     let email = opt(&body.email).and_then(|n| {
         check

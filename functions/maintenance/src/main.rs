@@ -1,4 +1,6 @@
-//! The ep-maintenance Lambda, invoked by the EventBridge schedule.
+//! The ep-maintenance Lambda: invoked by the EventBridge schedule, or once by hand
+//! with `{"bootstrap_admin": true}` to create the first platform admin
+//! (`infra/deploy.md`).
 
 use lambda_http::{LambdaEvent, service_fn};
 use serde_json::Value;
@@ -10,15 +12,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let ctx = ctx.clone();
         async move {
-            let scheduled =
-                event.payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event");
-            if !scheduled {
-                return Err(lambda_http::Error::from(
-                    "unknown event: expected an EventBridge scheduled event",
-                ));
-            }
-            let report = ep_maintenance::run(&ctx).await?;
-            Ok::<_, lambda_http::Error>(serde_json::to_value(report)?)
+            ep_maintenance::handle_event(&ctx, &event.payload)
+                .await
+                .map_err(lambda_http::Error::from)
         }
     }))
     .await
