@@ -1,6 +1,8 @@
 // /accueil: the home page of each profile (GET /api/me): greeting, organisation, the
-// sections of the profile (functions to come say so), « Mon compte »; for the platform
-// admin, publishing a new version of the CGU (POST /api/cgu).
+// sections of the profile with links to their pages (functions of later versions say so),
+// « Mon compte »; for the platform admin, publishing a new version of the CGU (POST /api/cgu);
+// for an agent, the habilitation requests waiting; for partner users, their structure's
+// state (suspended: app.js shows it) and a pending habilitation review.
 import {
   $, api, busy, clearErrors, el, formatDate, fullName, go, nextPage, notice, pageReady,
   problemErrors, profileLabel, requireSession, setFlash, showErrors, takeFlash, unexpected,
@@ -28,7 +30,45 @@ async function start() {
   if (flash) notice(messages, { kind: 'succes', text: flash });
 
   if (me.profile === 'admin') await adminCgu();
+  if (me.profile === 'agent') await agentSummary(me);
+  if (me.profile === 'gestionnaire' || me.profile === 'technicien') await partnerSummary(me);
   pageReady();
+}
+
+/** Agent: the link to their caisse, and how many habilitation requests wait (overdue ones). */
+async function agentSummary(me) {
+  $('#lien-ma-caisse').setAttribute('href', `/caisse?id=${encodeURIComponent(me.organisation.id)}`);
+  const res = await api('GET', '/api/habilitations');
+  if (res.status !== 200 || !res.body) return;
+  const items = res.body.items || [];
+  const late = items.filter((r) => r.overdue).length;
+  const more = res.body.next ? ' ou plus' : '';
+  const summary = $('#resume-habilitations');
+  summary.textContent = items.length
+    ? `${items.length}${more} demande${items.length > 1 ? 's' : ''} à traiter${late ? `, dont ${late} en retard` : ''}.`
+    : 'Aucune demande à traiter.';
+  summary.hidden = false;
+}
+
+/**
+ * Partner users: their structure (GET /api/partners). A suspended structure gets the
+ * suspension page state from app.js (403 partner.suspended); a gestionnaire is told when
+ * the caisse asks for a habilitation review.
+ */
+async function partnerSummary(me) {
+  const res = await api('GET', '/api/partners');
+  if (res.status !== 200 || !res.body) return;
+  const partner = (res.body.items || [])[0];
+  if (!partner || me.profile !== 'gestionnaire') return;
+  const requested = partner.review_requested_at;
+  const confirmed = partner.review_confirmed_at;
+  if (requested && (!confirmed || requested > confirmed)) {
+    notice(messages, {
+      title: 'Revue des habilitations demandée',
+      text: `Votre caisse demande une revue des habilitations de votre structure depuis le ${formatDate(requested)} : vérifiez le tableau des comptes, puis confirmez la revue.`,
+      id: 'alerte-revue',
+    }, el('p', {}, el('a', { href: '/structure/comptes', text: 'Ouvrir le tableau des habilitations' })));
+  }
 }
 
 async function adminCgu() {

@@ -85,7 +85,36 @@ export async function api(method, path, body) {
   if (res.status === 401 && sessionPage && (!data || data.code === 'auth.required')) {
     return goToLogin();
   }
+  if (res.status === 403 && sessionPage && data && data.code === 'partner.suspended') {
+    showSuspended(data);
+    return never();
+  }
   return { status: res.status, body: data, headers: res.headers };
+}
+
+/**
+ * 403 `partner.suspended` on a signed-in page: the whole structure's access is suspended
+ * by the caisse (§4.1). The page says so in place of its content (no redirect, so no
+ * loop), with the way out: the home page and signing out stay in the header.
+ */
+export function showSuspended(problem) {
+  if (document.getElementById('alerte-suspension')) return;
+  pageReady();
+  const content = $('#page-contenu');
+  if (content) content.hidden = true;
+  document.title = 'Accès suspendu – Espace Partenaires';
+  notice(
+    $('main'),
+    {
+      kind: 'erreur',
+      title: 'L’accès de votre structure est suspendu',
+      text: (problem && problem.detail)
+        || 'L’accès de votre structure à l’Espace Partenaires est suspendu par la caisse. Contactez votre caisse par ses moyens habituels.',
+      focus: true,
+      id: 'alerte-suspension',
+    },
+    el('p', { text: 'Les comptes de votre structure ne peuvent plus rien consulter ni envoyer tant que la caisse n’a pas rétabli l’accès. Vous pouvez vous déconnecter.' }),
+  );
 }
 
 /** The sign-in page, coming back here afterwards. */
@@ -257,11 +286,7 @@ export function $(selector, root = document) {
 }
 
 const dateFormat = new Intl.DateTimeFormat('fr-FR', { dateStyle: 'long', timeZone: 'Europe/Paris' });
-const dateTimeFormat = new Intl.DateTimeFormat('fr-FR', {
-  dateStyle: 'long',
-  timeStyle: 'short',
-  timeZone: 'Europe/Paris',
-});
+const timeFormat = new Intl.DateTimeFormat('fr-FR', { timeStyle: 'short', timeZone: 'Europe/Paris' });
 
 export function formatDate(iso) {
   const d = new Date(iso);
@@ -270,7 +295,9 @@ export function formatDate(iso) {
 
 export function formatDateTime(iso) {
   const d = new Date(iso);
-  return Number.isNaN(d.getTime()) ? '' : dateTimeFormat.format(d).replace(' ', ' à ');
+  // « 29 novembre 2026 à 07:33 », built from its two parts (ICU versions differ
+  // on the joining word).
+  return Number.isNaN(d.getTime()) ? '' : `${dateFormat.format(d)} à ${timeFormat.format(d)}`;
 }
 
 /** Marks the page as ready (`aria-busy` off, loading message gone, content shown). */

@@ -220,3 +220,35 @@ async fn development_pages_do_not_exist_outside_development() {
     assert!(ep_gateway::Options::for_config(&local).dev_pages);
     drop(app);
 }
+
+/// The OpenAPI document of `site/` covers every route of the template, with the
+/// same method and path parameters, and documents nothing that does not exist.
+#[test]
+fn the_openapi_document_covers_every_endpoint() {
+    let text = std::fs::read_to_string(ep_tests::site_dir().join("openapi.yaml"))
+        .expect("site/openapi.yaml");
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).expect("valid YAML");
+    assert_eq!(doc["openapi"].as_str(), Some("3.1.0"));
+    let paths = doc["paths"].as_mapping().expect("paths");
+    let mut documented = std::collections::BTreeSet::new();
+    for (path, item) in paths {
+        let path = path.as_str().unwrap_or_default();
+        for method in ["get", "put", "post", "delete", "patch"] {
+            if item.get(method).is_some() {
+                documented.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let defs = template::functions(TEMPLATE).expect("template");
+    let routes: std::collections::BTreeSet<String> = defs
+        .iter()
+        .flat_map(|d| d.routes.iter().map(|r| r.key()))
+        .collect();
+    let missing: Vec<&String> = routes.difference(&documented).collect();
+    let extra: Vec<&String> = documented.difference(&routes).collect();
+    assert!(
+        missing.is_empty(),
+        "not documented in site/openapi.yaml: {missing:?}"
+    );
+    assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+}

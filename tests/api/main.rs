@@ -4,3 +4,4 @@ mod accounts;
 mod auth;
 mod emails;
 mod gateway;
+mod maintenance;

@@ -517,16 +517,32 @@ pub async fn create_modification(ctx: &Ctx, req: &Request, authed: &Authed) -> A
 pub async fn list_modifications(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let caisse_id = require_agent(authed)?;
     let state = query_param(req, "state").unwrap_or_else(|| "pending".into());
-    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#MOD#{state}")).limit(100);
-    let items: Vec<ModificationRequest> = ctx
-        .table
-        .query(&q)
-        .await?
-        .items
-        .iter()
-        .filter_map(|i| i.parse().ok())
-        .collect();
-    Ok(json(200, &serde_json::json!({ "items": items })))
+    if !matches!(state.as_str(), "pending" | "applied" | "rejected") {
+        return Err(Problem::bad_request(
+            "state.invalid",
+            "État inconnu : pending, applied, rejected.",
+        ));
+    }
+    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#MOD#{state}"))
+        .limit(100)
+        .start(query_param(req, "cursor"));
+    let q = if state == "pending" {
+        q
+    } else {
+        q.descending()
+    };
+    let page = ctx.table.query(&q).await.map_err(|_| {
+        Problem::bad_request(
+            "cursor.invalid",
+            "La page demandée n'existe pas : repartez de la première page.",
+        )
+    })?;
+    let items: Vec<ModificationRequest> =
+        page.items.iter().filter_map(|i| i.parse().ok()).collect();
+    Ok(json(
+        200,
+        &serde_json::json!({ "items": items, "next": page.next }),
+    ))
 }
 
 async fn load_modification(
@@ -756,16 +772,35 @@ pub async fn create_inactivation(ctx: &Ctx, req: &Request, authed: &Authed) -> A
 pub async fn list_inactivations(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let caisse_id = require_agent(authed)?;
     let state = query_param(req, "state").unwrap_or_else(|| "scheduled".into());
-    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#INACT#{state}")).limit(100);
-    let items: Vec<InactivationRequest> = ctx
-        .table
-        .query(&q)
-        .await?
-        .items
-        .iter()
-        .filter_map(|i| i.parse().ok())
-        .collect();
-    Ok(json(200, &serde_json::json!({ "items": items })))
+    if !matches!(
+        state.as_str(),
+        "scheduled" | "done" | "rejected" | "cancelled"
+    ) {
+        return Err(Problem::bad_request(
+            "state.invalid",
+            "État inconnu : scheduled, done, rejected, cancelled.",
+        ));
+    }
+    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#INACT#{state}"))
+        .limit(100)
+        .start(query_param(req, "cursor"));
+    let q = if state == "scheduled" {
+        q
+    } else {
+        q.descending()
+    };
+    let page = ctx.table.query(&q).await.map_err(|_| {
+        Problem::bad_request(
+            "cursor.invalid",
+            "La page demandée n'existe pas : repartez de la première page.",
+        )
+    })?;
+    let items: Vec<InactivationRequest> =
+        page.items.iter().filter_map(|i| i.parse().ok()).collect();
+    Ok(json(
+        200,
+        &serde_json::json!({ "items": items, "next": page.next }),
+    ))
 }
 
 async fn load_inactivation(

@@ -114,6 +114,7 @@ struct Me<'a> {
     prenom: &'a str,
     email: &'a str,
     fonction: Option<&'a str>,
+    telephone: Option<&'a str>,
     organisation: Organisation<'a>,
     required_actions: Vec<&'static str>,
     cgu_version: Option<&'a str>,
@@ -132,6 +133,7 @@ async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Timestamp) -> A
         prenom: &user.prenom,
         email: &user.email,
         fonction: user.fonction.as_deref(),
+        telephone: user.telephone.as_deref(),
         organisation: Organisation {
             kind: user.org_kind,
             id: &user.org_id,

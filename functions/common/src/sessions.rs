@@ -205,14 +205,17 @@ pub enum Gate {
     Full,
     /// Reachable while required actions are pending (me, CGU, password, logout).
     RequiredActions,
+    /// Like `Full`, but open to users of a suspended partner (the help page: they
+    /// need the caisse's contacts most then).
+    FullEvenIfSuspended,
 }
 
 /// The signed-in user, or the problem to answer (401, or 403 while a required
 /// action is pending).
 pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Problem> {
     let authed = current(ctx, req).await?.ok_or_else(unauthenticated)?;
-    if gate == Gate::Full {
-        if authed.user.org_kind == crate::users::OrgKind::Partner {
+    if gate != Gate::RequiredActions {
+        if gate == Gate::Full && authed.user.org_kind == crate::users::OrgKind::Partner {
             let partner =
                 crate::partners::get_partner(ctx.table.as_ref(), &authed.user.org_id).await?;
             if partner.is_none_or(|p| p.is_suspended()) {

@@ -275,7 +275,7 @@ pub fn check_free_text(field: &str, text: &str) -> Result<(), FieldError> {
         field,
         worst.code(),
         format!(
-            "Le champ « {field} » contient des éléments à retirer : {}. Reformulez le texte sans ces éléments (convention, article 5 : aucune donnée de santé ni information non pertinente ou excessive).",
+            "Ce texte contient des éléments à retirer : {}. Reformulez le texte sans ces éléments (convention, article 5 : aucune donnée de santé ni information non pertinente ou excessive).",
             parts.join(" ; ")
         ),
     ))

@@ -65,7 +65,7 @@ async fn end_one(ctx: &ep_common::Ctx, item: Item, now: Timestamp) -> Result<Out
                 // A technicien could not be inactivated (changed under our feet):
                 // the next run finishes.
                 tracing::warn!(partner = %conv.partner_id, "convention end: accounts left for the next run");
-                return Ok(Outcome::Skipped);
+                return Ok(Outcome::Unfinished(inactivated));
             }
             for user in left
                 .iter()
@@ -83,7 +83,7 @@ async fn end_one(ctx: &ep_common::Ctx, item: Item, now: Timestamp) -> Result<Out
             .count();
         if left > 0 {
             tracing::warn!(partner = %conv.partner_id, "convention end: accounts left for the next run");
-            return Ok(Outcome::Skipped);
+            return Ok(Outcome::Unfinished(inactivated));
         }
         // No account may have been created or reactivated since the check above.
         if let Some(p) = get_partner(ctx.table.as_ref(), &conv.partner_id).await? {
@@ -107,7 +107,9 @@ async fn end_one(ctx: &ep_common::Ctx, item: Item, now: Timestamp) -> Result<Out
     }
     match ctx.table.transact(writes).await {
         Ok(()) => {}
-        Err(StoreError::TransactionCanceled { .. }) => return Ok(Outcome::Skipped),
+        Err(StoreError::TransactionCanceled { .. }) => {
+            return Ok(Outcome::Unfinished(inactivated));
+        }
         Err(e) => return Err(e),
     }
     tracing::info!(

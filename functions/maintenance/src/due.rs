@@ -33,6 +33,9 @@ pub(crate) enum Outcome {
     Done(u32),
     Closed,
     Skipped,
+    /// Part of the work done (a secondary count), the rest left for the next run:
+    /// counted as skipped.
+    Unfinished(u32),
 }
 
 /// What every kind needs: context, time, bounds.
@@ -92,6 +95,10 @@ impl Kinds<'_> {
                 }
                 Ok(Outcome::Closed) => counts.closed += 1,
                 Ok(Outcome::Skipped) => counts.skipped += 1,
+                Ok(Outcome::Unfinished(n)) => {
+                    counts.skipped += 1;
+                    extra += n;
+                }
                 Err(e) if item_error(&e) => {
                     counts.errors += 1;
                     tracing::error!(kind, item = %log_key(&key), error = %e, "due item not handled");

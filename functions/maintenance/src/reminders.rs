@@ -161,7 +161,7 @@ async fn alert_one(
         received_on: paris_date(req.received_at),
         due_on: req.due_on,
     };
-    let link = format!("{}/accueil", ctx.config.public_url);
+    let link = format!("{}/habilitations", ctx.config.public_url);
     let mut ids = Vec::new();
     for agent in &agents {
         let content = texts::habilitation_overdue(&ctx.config.mail_from, agent, &what, &link);

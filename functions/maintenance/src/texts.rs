@@ -99,7 +99,7 @@ pub fn habilitation_overdue<'a>(
         "Vous la trouverez dans la liste des demandes d'habilitation de votre caisse, où les demandes en retard apparaissent en premier. Ce message n'est envoyé qu'une fois par demande.".into(),
         "Ce message est envoyé automatiquement : merci de ne pas y répondre.".into(),
     ];
-    let link = ("Ouvrir l'Espace Partenaires", link);
+    let link = ("Voir les demandes d'habilitation", link);
     EmailContent {
         from,
         to: &agent.email,

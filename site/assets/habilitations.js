@@ -1,0 +1,150 @@
+// /habilitations (caisse agent): the gestionnaire habilitation requests of the caisse
+// (GET /api/habilitations?state=…, pending ones by due date so overdue first, 100 a
+// page). A pending request is approved (POST …/approve: the account is created, quota
+// checked, activation email sent) or rejected with a reason (POST …/reject; the server
+// refuses health data or a NIR in it and says so next to the field).
+import { $, api, el, notice, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import {
+  badge, confirmStep, dataTable, formErrors, jour, pager, personName, reasonField, requestCard, startPage,
+  success, tabs, timeEl,
+} from './gestion.js';
+
+const messages = $('#messages');
+const TITLES = {
+  pending: 'Demandes à traiter',
+  approved: 'Demandes acceptées, de la plus récente à la plus ancienne',
+  rejected: 'Demandes refusées, de la plus récente à la plus ancienne',
+};
+let state;
+let pages;
+
+function partnerLink(r) {
+  return el('a', { href: `/partenaire?id=${encodeURIComponent(r.partner_id)}`, text: r.partner_name });
+}
+
+function pendingCard(r) {
+  const late = Boolean(r.overdue);
+  const due = el('span', {}, jour(r.due_on));
+  if (late) due.append(' ', el('strong', { class: 'en-retard', text: '(délai de 5 jours ouvrés dépassé)' }));
+  const { card, actions, zone } = requestCard({
+    id: `demande-${r.id}`,
+    title: `${personName(r)} – ${r.partner_name}`,
+    flags: late ? [badge('En retard', 'retard')] : [],
+    className: late ? 'retard' : '',
+    pairs: [
+      ['Structure', partnerLink(r)],
+      ['Fonction', r.fonction],
+      ['Téléphone', r.telephone],
+      ['Adresse e-mail', r.email],
+      ['Reçue le', timeEl(r.received_at)],
+      ['À traiter au plus tard le', due],
+    ],
+  });
+  const approve = el('button', { type: 'button', class: 'bouton', text: 'Accepter et créer le compte' });
+  const reject = el('button', { type: 'button', class: 'bouton secondaire', text: 'Refuser' });
+  approve.setAttribute('aria-describedby', `demande-${r.id}-titre`);
+  reject.setAttribute('aria-describedby', `demande-${r.id}-titre`);
+  actions.append(approve, reject);
+
+  approve.addEventListener('click', async () => {
+    approve.disabled = true;
+    const res = await api('POST', `/api/habilitations/${encodeURIComponent(r.id)}/approve`, {});
+    approve.disabled = false;
+    if (res.status === 200 && res.body) {
+      const account = res.body.account || {};
+      await pages.show();
+      success(messages, `Demande acceptée : le compte gestionnaire de ${personName(r)} (${r.partner_name}) est créé, identifiant ${account.identifiant}. Un courriel lui a été envoyé pour créer son mot de passe.`);
+    } else {
+      notice(zone, {
+        kind: 'erreur',
+        title: 'Acceptation impossible',
+        text: unexpected(res),
+        focus: true,
+        id: `demande-${r.id}-erreur`,
+      });
+    }
+  });
+
+  reject.addEventListener('click', () => {
+    confirmStep({
+      anchor: actions,
+      id: `refus-${r.id}`,
+      title: `Refuser la demande de ${personName(r)} ?`,
+      text: 'La personne qui a fait la demande est prévenue par courriel, avec le motif.',
+      confirmLabel: 'Confirmer le refus',
+      extra: reasonField(`refus-${r.id}-motif`),
+      returnFocus: reject,
+      onConfirm: async (form) => {
+        const field = `refus-${r.id}-motif`;
+        const reason = document.getElementById(field).value.trim();
+        if (!reason) {
+          showErrors(form, [{ field, message: 'Indiquez le motif du refus : il est communiqué à la structure.' }]);
+          return false;
+        }
+        const res = await api('POST', `/api/habilitations/${encodeURIComponent(r.id)}/reject`, { reason });
+        if (res.status === 200) {
+          await pages.show();
+          success(messages, `La demande de ${personName(r)} (${r.partner_name}) est refusée ; le motif a été communiqué à la structure.`);
+          return true;
+        }
+        formErrors(form, res, { reason: field }, field);
+        return false;
+      },
+    });
+  });
+  return card;
+}
+
+async function load(cursor) {
+  const params = new URLSearchParams({ state });
+  if (cursor) params.set('cursor', cursor);
+  const res = await api('GET', `/api/habilitations?${params}`);
+  if (res.status !== 200 || !res.body) {
+    showFatal(unexpected(res));
+    return null;
+  }
+  const items = res.body.items || [];
+  const zone = $('#liste-demandes');
+  zone.textContent = '';
+  if (state === 'pending') {
+    const late = items.filter((r) => r.overdue).length;
+    zone.append(el('p', {
+      class: 'meta',
+      text: items.length
+        ? `${items.length} demande${items.length > 1 ? 's' : ''} à traiter${late ? `, dont ${late} en retard` : ''}.`
+        : 'Aucune demande à traiter.',
+    }));
+    const list = el('div', { class: 'demandes' });
+    for (const r of items) list.append(pendingCard(r));
+    zone.append(list);
+  } else {
+    const columns = [
+      { label: 'Personne', cell: (r) => personName(r) },
+      { label: 'Structure', cell: partnerLink },
+      { label: 'Reçue le', cell: (r) => timeEl(r.received_at) },
+      { label: 'Échéance', cell: (r) => jour(r.due_on) },
+      { label: 'Traitée le', cell: (r) => timeEl(r.decided_at) },
+    ];
+    if (state === 'rejected') columns.push({ label: 'Motif', cell: (r) => r.reason });
+    zone.append(dataTable({
+      id: 'table-demandes',
+      caption: TITLES[state],
+      empty: 'Aucune demande.',
+      rows: items,
+      columns,
+    }));
+  }
+  return res.body.next || null;
+}
+
+async function start() {
+  const me = await startPage({ profiles: ['agent'], crumbs: [['Demandes d\'habilitation', '/habilitations']] });
+  if (!me) return;
+  state = tabs(['pending', 'approved', 'rejected'], 'pending');
+  $('#titre-liste').textContent = TITLES[state];
+  pages = pager($('#pagination-demandes'), load, 'Pages des demandes d\'habilitation');
+  await pages.show();
+  pageReady();
+}
+
+start();

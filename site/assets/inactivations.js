@@ -1,0 +1,144 @@
+// /inactivations (caisse agent): gestionnaire inactivations signalled by partners at
+// least 15 days ahead (GET /api/inactivations?state=…, by date). They apply on their
+// date (scheduler); the agent may apply one now (POST …/apply, confirmation step: the
+// techniciens are re-attached to the successor) or reject it with a reason.
+import { $, api, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import {
+  confirmStep, dataTable, formErrors, jour, personName, reasonField, requestCard, startPage, success, tabs,
+  timeEl,
+} from './gestion.js';
+
+const messages = $('#messages');
+const TITLES = { scheduled: 'Inactivations programmées, par date', done: 'Inactivations appliquées', rejected: 'Demandes refusées' };
+let state;
+const partners = new Map();
+
+async function partnerInfo(id) {
+  if (partners.has(id)) return partners.get(id);
+  const enc = encodeURIComponent(id);
+  const [p, a] = await Promise.all([api('GET', `/api/partners/${enc}`), api('GET', `/api/partners/${enc}/accounts`)]);
+  const info = {
+    name: p.status === 200 && p.body ? p.body.name : 'Structure',
+    accounts: a.status === 200 && a.body ? a.body.items || [] : [],
+  };
+  partners.set(id, info);
+  return info;
+}
+
+const nameIn = (info, id) => {
+  const a = info.accounts.find((x) => x.id === id);
+  return a ? personName(a) : '';
+};
+
+function card(r, info) {
+  const who = nameIn(info, r.user_id) || 'Gestionnaire';
+  const { card: box, actions } = requestCard({
+    id: `demande-${r.id}`,
+    title: `${who} – ${info.name}`,
+    pairs: [
+      ['Structure', el('a', { href: `/partenaire?id=${encodeURIComponent(r.partner_id)}`, text: info.name })],
+      ['Date d\'inactivation prévue', jour(r.wanted_on)],
+      ['Techniciens rattachés à', r.successor_id ? nameIn(info, r.successor_id) || '—' : 'un autre gestionnaire actif (choisi à l\'inactivation)'],
+      ['Signalée le', timeEl(r.received_at)],
+      ['Signalée par', nameIn(info, r.submitted_by) || 'votre caisse'],
+    ],
+  });
+  const apply = el('button', { type: 'button', class: 'bouton', text: 'Inactiver maintenant' });
+  const reject = el('button', { type: 'button', class: 'bouton secondaire', text: 'Refuser' });
+  apply.setAttribute('aria-describedby', `demande-${r.id}-titre`);
+  reject.setAttribute('aria-describedby', `demande-${r.id}-titre`);
+  actions.append(apply, reject);
+  apply.addEventListener('click', () => {
+    confirmStep({
+      anchor: actions,
+      id: `application-${r.id}`,
+      title: `Inactiver dès maintenant le compte de ${who} ?`,
+      text: `Sans attendre le ${jour(r.wanted_on)} : ses sessions sont fermées et ses techniciens rattachés à un autre gestionnaire de la structure.`,
+      confirmLabel: 'Confirmer l\'inactivation',
+      returnFocus: apply,
+      onConfirm: async (form) => {
+        const res = await api('POST', `/api/inactivations/${encodeURIComponent(r.id)}/apply`, {});
+        if (res.status === 200 && res.body) {
+          const n = (res.body.reattached || []).length;
+          const successor = res.body.successor_id ? nameIn(info, res.body.successor_id) : '';
+          partners.delete(r.partner_id);
+          await load();
+          success(messages, `Le compte de ${who} (${info.name}) est inactivé.${n ? ` ${n} technicien${n > 1 ? 's' : ''} rattaché${n > 1 ? 's' : ''} à ${successor || 'un autre gestionnaire'}.` : ''}`);
+          return true;
+        }
+        showErrors(form, [{ field: null, message: unexpected(res) }]);
+        return false;
+      },
+    });
+  });
+  reject.addEventListener('click', () => {
+    const field = `refus-${r.id}-motif`;
+    confirmStep({
+      anchor: actions,
+      id: `refus-${r.id}`,
+      title: `Refuser l'inactivation de ${who} ?`,
+      confirmLabel: 'Confirmer le refus',
+      extra: reasonField(field),
+      returnFocus: reject,
+      onConfirm: async (form) => {
+        const reason = document.getElementById(field).value.trim();
+        if (!reason) {
+          showErrors(form, [{ field, message: 'Indiquez le motif du refus : il est communiqué à la structure.' }]);
+          return false;
+        }
+        const res = await api('POST', `/api/inactivations/${encodeURIComponent(r.id)}/reject`, { reason });
+        if (res.status === 200) {
+          await load();
+          success(messages, `L'inactivation de ${who} (${info.name}) est refusée : le compte reste actif.`);
+          return true;
+        }
+        formErrors(form, res, { reason: field }, field);
+        return false;
+      },
+    });
+  });
+  return box;
+}
+
+async function load() {
+  const res = await api('GET', `/api/inactivations?state=${encodeURIComponent(state)}`);
+  if (res.status !== 200 || !res.body) {
+    showFatal(unexpected(res));
+    return;
+  }
+  const items = res.body.items || [];
+  const infos = await Promise.all(items.map((r) => partnerInfo(r.partner_id)));
+  const zone = $('#liste-demandes');
+  zone.textContent = '';
+  if (state === 'scheduled') {
+    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} inactivation${items.length > 1 ? 's' : ''} programmée${items.length > 1 ? 's' : ''}, de la plus proche à la plus lointaine.` : 'Aucune inactivation programmée.' }));
+    const list = el('div', { class: 'demandes' });
+    items.forEach((r, i) => list.append(card(r, infos[i])));
+    zone.append(list);
+  } else {
+    zone.append(dataTable({
+      id: 'table-demandes',
+      caption: TITLES[state],
+      empty: 'Aucune demande.',
+      rows: items.map((r, i) => ({ r, info: infos[i] })),
+      columns: [
+        { label: 'Structure', cell: ({ info }) => info.name },
+        { label: 'Gestionnaire', cell: ({ r, info }) => nameIn(info, r.user_id) },
+        { label: 'Date prévue', cell: ({ r }) => jour(r.wanted_on) },
+        { label: 'Traitée le', cell: ({ r }) => timeEl(r.decided_at) },
+        { label: 'Motif du refus', cell: ({ r }) => r.reason },
+      ],
+    }));
+  }
+}
+
+async function start() {
+  const me = await startPage({ profiles: ['agent'], crumbs: [['Inactivations programmées', '/inactivations']] });
+  if (!me) return;
+  state = tabs(['scheduled', 'done', 'rejected'], 'scheduled');
+  $('#titre-liste').textContent = TITLES[state];
+  await load();
+  pageReady();
+}
+
+start();

@@ -1,0 +1,145 @@
+// /modifications (caisse agent): requests of partners to change a gestionnaire's name,
+// function, phone or e-mail (GET /api/modifications?state=…, oldest first). The agent
+// applies them (POST …/apply) or rejects them with a reason (POST …/reject). The
+// structure's name and the gestionnaire's current values come from the partner's pages
+// of the API (GET /api/partners/{id}, …/accounts).
+import { $, api, el, notice, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import {
+  confirmStep, dataTable, formErrors, personName, reasonField, requestCard, startPage, success, tabs, timeEl,
+} from './gestion.js';
+
+const messages = $('#messages');
+const FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse e-mail']];
+const TITLES = { pending: 'Demandes à traiter', applied: 'Demandes appliquées', rejected: 'Demandes refusées' };
+let state;
+const partners = new Map(); // id → { name, accounts }
+
+async function partnerInfo(id) {
+  if (partners.has(id)) return partners.get(id);
+  const enc = encodeURIComponent(id);
+  const [p, a] = await Promise.all([api('GET', `/api/partners/${enc}`), api('GET', `/api/partners/${enc}/accounts`)]);
+  const info = {
+    name: p.status === 200 && p.body ? p.body.name : 'Structure',
+    accounts: a.status === 200 && a.body ? a.body.items || [] : [],
+  };
+  partners.set(id, info);
+  return info;
+}
+
+function changesTable(r, account) {
+  const rows = FIELDS.filter(([k]) => r[k]).map(([k, label]) => ({ label, before: account ? account[k] : '', after: r[k] }));
+  return dataTable({
+    id: `changements-${r.id}`,
+    caption: 'Informations à modifier',
+    rows,
+    columns: [
+      { label: 'Information', cell: (x) => x.label },
+      { label: 'Actuellement', cell: (x) => x.before },
+      { label: 'Demandé', cell: (x) => x.after },
+    ],
+  });
+}
+
+function card(r, info) {
+  const account = info.accounts.find((a) => a.id === r.user_id);
+  const who = account ? personName(account) : 'Gestionnaire';
+  const submitter = info.accounts.find((a) => a.id === r.submitted_by);
+  const { card: box, actions, zone } = requestCard({
+    id: `demande-${r.id}`,
+    title: `${who} – ${info.name}`,
+    pairs: [
+      ['Structure', el('a', { href: `/partenaire?id=${encodeURIComponent(r.partner_id)}`, text: info.name })],
+      ['Demandée le', timeEl(r.received_at)],
+      ['Demandée par', submitter ? personName(submitter) : '—'],
+    ],
+  });
+  zone.before(changesTable(r, account));
+  const apply = el('button', { type: 'button', class: 'bouton', text: 'Appliquer les modifications' });
+  const reject = el('button', { type: 'button', class: 'bouton secondaire', text: 'Refuser' });
+  apply.setAttribute('aria-describedby', `demande-${r.id}-titre`);
+  reject.setAttribute('aria-describedby', `demande-${r.id}-titre`);
+  actions.append(apply, reject);
+  apply.addEventListener('click', async () => {
+    apply.disabled = true;
+    const res = await api('POST', `/api/modifications/${encodeURIComponent(r.id)}/apply`, {});
+    apply.disabled = false;
+    if (res.status === 200) {
+      partners.delete(r.partner_id);
+      await load();
+      success(messages, `Les informations de ${who} (${info.name}) sont modifiées ; un courriel l'en informe.`);
+    } else {
+      notice(zone, { kind: 'erreur', title: 'Modification impossible', text: unexpected(res), focus: true, id: `demande-${r.id}-erreur` });
+    }
+  });
+  reject.addEventListener('click', () => {
+    const field = `refus-${r.id}-motif`;
+    confirmStep({
+      anchor: actions,
+      id: `refus-${r.id}`,
+      title: `Refuser la demande de modification pour ${who} ?`,
+      confirmLabel: 'Confirmer le refus',
+      extra: reasonField(field),
+      returnFocus: reject,
+      onConfirm: async (form) => {
+        const reason = document.getElementById(field).value.trim();
+        if (!reason) {
+          showErrors(form, [{ field, message: 'Indiquez le motif du refus : il est communiqué à la structure.' }]);
+          return false;
+        }
+        const res = await api('POST', `/api/modifications/${encodeURIComponent(r.id)}/reject`, { reason });
+        if (res.status === 200) {
+          await load();
+          success(messages, `La demande de modification pour ${who} (${info.name}) est refusée.`);
+          return true;
+        }
+        formErrors(form, res, { reason: field }, field);
+        return false;
+      },
+    });
+  });
+  return box;
+}
+
+async function load() {
+  const res = await api('GET', `/api/modifications?state=${encodeURIComponent(state)}`);
+  if (res.status !== 200 || !res.body) {
+    showFatal(unexpected(res));
+    return;
+  }
+  const items = res.body.items || [];
+  const infos = await Promise.all(items.map((r) => partnerInfo(r.partner_id)));
+  const zone = $('#liste-demandes');
+  zone.textContent = '';
+  if (state === 'pending') {
+    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} demande${items.length > 1 ? 's' : ''} à traiter, de la plus ancienne à la plus récente.` : 'Aucune demande à traiter.' }));
+    const list = el('div', { class: 'demandes' });
+    items.forEach((r, i) => list.append(card(r, infos[i])));
+    zone.append(list);
+  } else {
+    zone.append(dataTable({
+      id: 'table-demandes',
+      caption: TITLES[state],
+      empty: 'Aucune demande.',
+      rows: items.map((r, i) => ({ r, info: infos[i] })),
+      columns: [
+        { label: 'Structure', cell: ({ info }) => info.name },
+        { label: 'Gestionnaire', cell: ({ r, info }) => personName(info.accounts.find((a) => a.id === r.user_id)) },
+        { label: 'Changements', cell: ({ r }) => FIELDS.filter(([k]) => r[k]).map(([k, l]) => `${l} : ${r[k]}`).join(' ; ') },
+        { label: 'Demandée le', cell: ({ r }) => timeEl(r.received_at) },
+        { label: 'Traitée le', cell: ({ r }) => timeEl(r.decided_at) },
+        { label: 'Motif du refus', cell: ({ r }) => r.reason },
+      ],
+    }));
+  }
+}
+
+async function start() {
+  const me = await startPage({ profiles: ['agent'], crumbs: [['Demandes de modification', '/modifications']] });
+  if (!me) return;
+  state = tabs(['pending', 'applied', 'rejected'], 'pending');
+  $('#titre-liste').textContent = TITLES[state];
+  await load();
+  pageReady();
+}
+
+start();

@@ -1,0 +1,89 @@
+// /partenaires (caisse agent): the partners conventioned with the agent's caisse
+// (GET /api/partners, by name, 50 a page) with status, quota use and last confirmed
+// review; the creation form of a partner and its convention (POST /api/partners).
+import { $, api, busy, clearErrors, el, go, pageReady, setFlash, showErrors, showFatal, unexpected } from './app.js';
+import {
+  badge, categoryLabel, dataTable, formErrors, isoDay, pager, quotaText, startPage, timeEl,
+} from './gestion.js';
+import {
+  conventionErrors, conventionFieldMap, conventionValues, fillCategories, functionalityBoxes, partnerErrors,
+  partnerFieldMap, partnerValues,
+} from './partner-form.js';
+
+function reviewCell(p) {
+  if (p.review_confirmed_at) {
+    const frag = document.createDocumentFragment();
+    frag.append('Confirmée le ', timeEl(p.review_confirmed_at));
+    if (p.review_requested_at && p.review_requested_at > p.review_confirmed_at) {
+      frag.append(el('br'), 'nouvelle revue demandée le ', timeEl(p.review_requested_at));
+    }
+    return frag;
+  }
+  if (p.review_requested_at) {
+    const frag = document.createDocumentFragment();
+    frag.append('Demandée le ', timeEl(p.review_requested_at), ', pas encore confirmée');
+    return frag;
+  }
+  return document.createTextNode('Jamais demandée');
+}
+
+async function loadPage(cursor) {
+  const q = cursor ? `?cursor=${encodeURIComponent(cursor)}` : '';
+  const res = await api('GET', `/api/partners${q}`);
+  if (res.status !== 200 || !res.body) {
+    showFatal(unexpected(res));
+    return null;
+  }
+  const items = res.body.items || [];
+  const zone = $('#liste-partenaires');
+  zone.textContent = '';
+  zone.append(dataTable({
+    id: 'table-partenaires',
+    caption: `Structures partenaires par ordre alphabétique (${items.length} sur cette page)`,
+    empty: 'Aucune structure conventionnée avec votre caisse pour l\'instant : créez la première ci-dessous.',
+    rows: items,
+    columns: [
+      { label: 'Structure', cell: (p) => el('a', { href: `/partenaire?id=${encodeURIComponent(p.id)}`, text: p.name }) },
+      { label: 'Catégorie', cell: (p) => categoryLabel(p.category) },
+      { label: 'Statut', cell: (p) => (p.status === 'suspended' ? badge('Accès suspendu', 'suspendu') : badge('Active', 'active')) },
+      { label: 'Gestionnaires', cell: (p) => quotaText(p.gestionnaires, 'gestionnaire') },
+      { label: 'Techniciens', cell: (p) => quotaText(p.techniciens, 'technicien') },
+      { label: 'Revue des habilitations', cell: reviewCell },
+    ],
+  }));
+  return res.body.next || null;
+}
+
+async function start() {
+  const me = await startPage({ profiles: ['agent'], crumbs: [['Partenaires', '/partenaires']] });
+  if (!me) return;
+  fillCategories($('#p-categorie'));
+  functionalityBoxes($('#conv-cases'), 'conv', []);
+  $('#conv-debut').value = isoDay(0);
+  const pages = pager($('#pagination-partenaires'), loadPage, 'Pages de la liste des partenaires');
+  await pages.show();
+  pageReady();
+
+  const form = $('#form-partenaire');
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const errors = [...partnerErrors('p'), ...conventionErrors('conv')];
+    if (errors.length) {
+      showErrors(form, errors);
+      return;
+    }
+    const body = { ...partnerValues('p'), convention: conventionValues('conv') };
+    const done = busy(form);
+    const res = await api('POST', '/api/partners', body);
+    done();
+    if (res.status === 201 && res.body) {
+      clearErrors(form);
+      setFlash(`La structure ${res.body.name} est créée, avec sa convention. Enregistrez maintenant la demande d'habilitation de son premier gestionnaire.`);
+      await go(`/partenaire?id=${encodeURIComponent(res.body.id)}`);
+    } else {
+      formErrors(form, res, { ...partnerFieldMap('p'), ...conventionFieldMap('conv') }, 'p-nom');
+    }
+  });
+}
+
+start();
