@@ -1123,3 +1123,84 @@ async fn convention_can_be_edited_and_functionalities_named() {
         .json();
     assert_eq!(p["conventions"][0]["end"], "2027-12-31");
 }
+
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path)
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+        {
+            hits.push(path.display().to_string());
+        }
+    }
+    hits
+}
+
+/// SPEC §3 "Deletion": six months after an exclusion, the gestionnaire's name and
+/// address are gone from every file — the request that habilitated her and the
+/// modification asked about her included.
+#[tokio::test]
+async fn spec_3_an_excluded_gestionnaire_is_erased_six_months_later() {
+    let app = spawn_app().await;
+    let w = world(&app, "purge", 10).await;
+    let email = format!("zephyrine.effacable@{}", w.domain);
+    let res = app
+        .post(
+            &format!("/api/partners/{}/habilitations", w.partner),
+            person("Zéphyrine", "Effaçable", &email),
+            Some(&w.agent),
+        )
+        .await;
+    let hab = res.json()["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/habilitations/{hab}/approve"),
+            json!({}),
+            Some(&w.agent),
+        )
+        .await;
+    let zid = res.json()["account"]["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/partners/{}/modifications", w.partner),
+            json!({"user_id": zid, "nom": "Effaçable-Durand", "email": format!("z.durand@{}", w.domain)}),
+            Some(&w.gestionnaire),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let res = app
+        .post(
+            &format!("/api/partners/{}/accounts/{zid}/exclude", w.partner),
+            json!({"reason": "perte"}),
+            Some(&w.agent),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let data = app.dir.0.join("data");
+    app.app.run_maintenance().await.unwrap();
+    assert!(
+        !files_containing(&data, "Effaçable").is_empty(),
+        "still there before the purge date"
+    );
+    app.clock.advance(SignedDuration::from_hours(24 * 185));
+    let report = app.app.run_maintenance().await.unwrap();
+    assert_eq!(report.purge.done, 1, "{report:?}");
+    for needle in ["Effaçable", "Zéphyrine", email.as_str(), "z.durand@"] {
+        assert_eq!(
+            files_containing(&data, needle),
+            Vec::<String>::new(),
+            "{needle}"
+        );
+    }
+    // The partner's other gestionnaire is untouched.
+    let users = ep_common::lifecycle::accounts_of(&app.app.ctx, &w.partner)
+        .await
+        .unwrap();
+    assert_eq!(users.len(), 1);
+    assert_eq!(users[0].id, w.gestionnaire_id);
+}

@@ -166,6 +166,14 @@ async fn an_email_that_cannot_be_sent_for_24_hours_is_marked_failed_and_listed()
         calls,
         "a failed email is not retried"
     );
+    // It names its recipient: deleted 30 days after failing.
+    app.clock.advance(SignedDuration::from_hours(24 * 29));
+    ep_maintenance::run(&ctx).await.unwrap();
+    assert_eq!(failed(&ctx, 10).await.unwrap().len(), 1);
+    app.clock.advance(SignedDuration::from_hours(24 * 2));
+    let r = ep_maintenance::run(&ctx).await.unwrap();
+    assert_eq!(r.failed_emails.done, 1);
+    assert!(failed(&ctx, 10).await.unwrap().is_empty());
 }
 
 #[tokio::test]

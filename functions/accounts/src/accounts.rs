@@ -9,7 +9,7 @@ use ep_common::lifecycle::{self, Reason, accounts_of};
 use ep_common::partners::{ExclusionNotice, Review, notice_key, review_key};
 use ep_common::sessions::Authed;
 use ep_common::table::{Cond, Index, Item, Query, Write};
-use ep_common::users::{OrgKind, Role, Status, User, get_user};
+use ep_common::users::{OrgKind, Role, Status, User, get_user, personal_data_ref};
 use ep_domain::quota::may_create;
 use ep_domain::review_csv::{ReviewRow, review_csv};
 use ep_domain::types::{AccountStatus, Profile};
@@ -308,18 +308,19 @@ pub async fn exclude(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     };
     let now = ctx.now();
     let accounts = accounts_of(ctx, &id).await?;
-    let mut recipients: Vec<String> = accounts
+    // Who is told, and whose address the notice keeps.
+    let mut notified_users: Vec<&User> = accounts
         .iter()
         .filter(|u| {
             u.id != target.id
                 && u.role == Role::Gestionnaire
                 && matches!(u.status, Status::Active | Status::Pending)
         })
-        .map(|u| u.email.clone())
         .collect();
-    if recipients.is_empty() {
-        recipients.push(target.email.clone());
+    if notified_users.is_empty() {
+        notified_users.push(&target);
     }
+    let mut recipients: Vec<String> = notified_users.iter().map(|u| u.email.clone()).collect();
     recipients.sort();
     recipients.dedup();
     let caisse_name = ep_common::partners::get_caisse(ctx.table.as_ref(), &caisse_id)
@@ -362,9 +363,12 @@ pub async fn exclude(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     };
     let (npk, nsk) = notice_key(&id, now, &notice.id);
     extra.push(Write::put(
-        Item::from_record(npk, nsk, &notice)?,
+        Item::from_record(npk.clone(), nsk.clone(), &notice)?,
         Cond::NotExists,
     ));
+    for u in &notified_users {
+        extra.push(personal_data_ref(&u.id, &npk, &nsk));
+    }
     extra.push(audit_write(
         ctx,
         &caisse_id,

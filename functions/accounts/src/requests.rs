@@ -12,7 +12,7 @@ use ep_common::partners::{
 };
 use ep_common::sessions::Authed;
 use ep_common::table::{Cond, Index, Query, Write};
-use ep_common::users::{OrgKind, Role, Status, User, get_user};
+use ep_common::users::{OrgKind, Role, Status, User, get_user, personal_data_ref};
 use ep_domain::calendar::habilitation_due;
 use ep_domain::lifecycle::{
     AccountView, GestionnaireInactivationRequest, decide_gestionnaire_inactivation,
@@ -287,6 +287,9 @@ pub async fn approve_habilitation(ctx: &Ctx, req: &Request, authed: &Authed) -> 
     decided.account_id = Some(user.id.clone());
     let (rw, decided) = decided.update_write()?;
     writes.push(rw);
+    // The request holds the new gestionnaire's name and address: the purge finds it.
+    let (hpk, hsk) = habilitation_key(&caisse_id, &request.id);
+    writes.push(personal_data_ref(&user.id, &hpk, &hsk));
     writes.push(audit_write(
         ctx,
         &caisse_id,
@@ -493,8 +496,10 @@ pub async fn create_modification(ctx: &Ctx, req: &Request, authed: &Authed) -> A
         reason: None,
         v: 1,
     };
+    let (mpk, msk) = modification_key(&caisse_id, &request.id);
     let writes = vec![
         Write::put(request.to_item()?, Cond::NotExists),
+        personal_data_ref(&target.id, &mpk, &msk),
         audit_write(
             ctx,
             &id,

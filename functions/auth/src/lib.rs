@@ -468,6 +468,10 @@ fn with_new_password(ctx: &Ctx, user: &User, hash: String, now: Timestamp) -> Us
     next.password_history
         .truncate(ctx.config.password_history.max(1) as usize);
     next.session_epoch += 1;
+    // The expiry reminder falls due `password_reminder_days` before expiry (once).
+    next.password_reminder_at = sessions::password_expires_at(ctx, &next).map(|expiry| {
+        expiry - jiff::SignedDuration::from_hours(24 * ctx.config.password_reminder_days)
+    });
     next
 }
 

@@ -16,6 +16,11 @@ use crate::table::{Cond, Index, Item, Query, SkRange, StoreError, Write};
 pub const DUE_EMAIL: &str = "DUE#email";
 /// gsi1 partition listing emails that could not be sent.
 pub const FAILED_EMAILS: &str = "EMAIL#failed";
+/// Due-index partition of failed emails, deleted `FAILED_RETENTION_DAYS` after
+/// failing: they hold the recipient's name and address.
+pub const DUE_EMAIL_FAILED: &str = "DUE#email_failed";
+/// Days a failed email stays listed for the admin before it is deleted.
+pub const FAILED_RETENTION_DAYS: i64 = 30;
 /// How long a sender holds a message before another run may try it.
 const LEASE: SignedDuration = SignedDuration::from_mins(10);
 
@@ -173,15 +178,14 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
                 ("last_error".to_owned(), error_class(&e.to_string()).into()),
                 ("gsi1pk".to_owned(), FAILED_EMAILS.into()),
                 ("gsi1sk".to_owned(), rec.created_at.clone().into()),
+                ("due_pk".to_owned(), DUE_EMAIL_FAILED.into()),
+                (
+                    "due_at".to_owned(),
+                    ts_key(now + SignedDuration::from_hours(24 * FAILED_RETENTION_DAYS)).into(),
+                ),
             ]);
             ctx.table
-                .update(
-                    &pk,
-                    &sk,
-                    set,
-                    vec!["due_pk".into(), "due_at".into()],
-                    Cond::VersionEquals(rec.v),
-                )
+                .update(&pk, &sk, set, vec![], Cond::VersionEquals(rec.v))
                 .await
                 .or_else(|e| {
                     if e == StoreError::ConditionFailed {

@@ -64,7 +64,8 @@ fn spec_4_freetext_positive_corpus_all_flagged() {
     for l in &cases {
         let e = check_free_text("commentaire", l).unwrap_err();
         assert!(e.code.starts_with("freetext."));
-        assert!(e.message.contains("commentaire"));
+        assert_eq!(e.field, "commentaire");
+        assert!(e.message.contains("à retirer"), "{}", e.message);
     }
     // both categories are represented
     let cats: Vec<_> = cases

@@ -20,6 +20,7 @@
 //! | overdue habilitation | `DUE#hab_overdue` | one alert email per request to the caisse's active agents |
 //! | sessions, links, throttles | `DUE#session`, `DUE#token`, `DUE#throttle` | deleted once expired |
 //! | audit events | `DUE#audit` | deleted after `audit_retention_months` |
+//! | failed emails | `DUE#email_failed` | deleted 30 days after failing |
 //! | pending emails | `DUE#email` | sent, retried with backoff, or marked failed |
 //!
 //! Logs carry ids and counts only.
@@ -79,6 +80,8 @@ pub struct RunReport {
     pub tokens: Counts,
     pub throttle: Counts,
     pub audit: Counts,
+    /// Failed emails deleted 30 days after failing (they name their recipient).
+    pub failed_emails: Counts,
     pub emails: DeliveryCounts,
     /// `.eml` files removed from the local outbox (always 0 on AWS).
     pub outbox_pruned: u32,
@@ -144,6 +147,8 @@ async fn run_kinds(ctx: &Ctx, report: &mut RunReport) -> Result<(), StoreError> 
     report.tokens = cleanup::expired(&mut k, "tokens", ep_common::tokens::DUE_TOKEN).await?;
     report.throttle = cleanup::expired(&mut k, "throttle", cleanup::DUE_THROTTLE).await?;
     report.audit = cleanup::expired(&mut k, "audit", ep_common::audit::DUE_AUDIT).await?;
+    report.failed_emails =
+        cleanup::expired(&mut k, "failed_emails", ep_common::emails::DUE_EMAIL_FAILED).await?;
     report.emails = deliver_due(ctx, now, batch).await?;
     report.outbox_pruned = cleanup::prune_outbox(ctx, now).await;
     Ok(())
