@@ -904,3 +904,29 @@ async fn the_five_last_passwords_cannot_be_reused() {
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
+
+/// SPEC §3: a reminder goes 15 days before the password expires, once; a new
+/// password schedules the next one.
+#[tokio::test]
+async fn the_password_expiry_reminder_goes_15_days_before_once() {
+    let app = spawn_app().await;
+    let (_, _) = app.ready_admin(GOOD).await;
+    let email = app.app.ctx.config.admin_email.clone();
+    let reminders = |app: &TestApp| {
+        app.outbox()
+            .iter()
+            .filter(|e| e.raw.contains(&format!("To: {email}")))
+            .filter_map(|e| ep_common::mail::text_part(&e.raw))
+            .filter(|t| t.contains("expire"))
+            .count()
+    };
+    app.clock.advance(SignedDuration::from_hours(24 * 164));
+    app.app.run_maintenance().await.unwrap();
+    assert_eq!(reminders(&app), 0, "not yet: 16 days before");
+    app.clock.advance(SignedDuration::from_hours(24));
+    app.app.run_maintenance().await.unwrap();
+    assert_eq!(reminders(&app), 1, "15 days before");
+    app.clock.advance(SignedDuration::from_hours(24 * 3));
+    app.app.run_maintenance().await.unwrap();
+    assert_eq!(reminders(&app), 1, "once");
+}
