@@ -158,6 +158,25 @@ async fn an_email_that_cannot_be_sent_for_24_hours_is_marked_failed_and_listed()
     let listed = failed(&ctx, 10).await.unwrap();
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0].1, vec!["technicien@ccas.example.org".to_owned()]);
+    // The platform admin sees it in the portal; nobody else does.
+    let (_, admin) = app.ready_admin("Tournesol-Brillant-42").await;
+    let res = app
+        .call("GET", "/api/emails/failed", None, Some(&admin))
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let items = res.json()["items"].clone();
+    assert_eq!(
+        items[0]["to"],
+        serde_json::json!(["technicien@ccas.example.org"])
+    );
+    assert_eq!(items[0]["subject"], "Nouvelle réponse à votre demande");
+    assert_eq!(items[0]["last_error"], "Throttling");
+    assert_eq!(
+        app.call("GET", "/api/emails/failed", None, None)
+            .await
+            .status,
+        401
+    );
     let calls = flaky.calls.load(Ordering::SeqCst);
     app.clock.advance(SignedDuration::from_hours(5));
     ep_maintenance::run(&ctx).await.unwrap();

@@ -51,6 +51,15 @@ test('accounts: caisse and first agent → partner and convention → habilitati
 
   // ---- The platform admin creates a caisse, its referent and its first agent.
   await activatedAdmin(ui, gw, FIRST_PASSWORD);
+  // Emails that could not be sent are listed for the admin (none here).
+  await page.getByRole('link', { name: 'Voir les courriels non envoyés' }).click();
+  await page.waitForURL((url) => url.pathname === '/courriels');
+  await ready(page);
+  assert.match(await page.locator('#liste-courriels').textContent(), /Aucun courriel en échec/);
+  await ui.check('courriels non envoyés');
+  await page.getByRole('link', { name: 'Accueil' }).first().click();
+  await page.waitForURL((url) => url.pathname === '/accueil');
+  await ready(page);
   await page.getByRole('link', { name: 'Gérer les caisses' }).click();
   await page.waitForURL((url) => url.pathname === '/caisses');
   await ready(page);

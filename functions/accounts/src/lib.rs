@@ -53,6 +53,7 @@ pub const ROUTES: &[&str] = &[
     "POST /api/inactivations/{request_id}/apply",
     "POST /api/inactivations/{request_id}/reject",
     "GET /api/help",
+    "GET /api/emails/failed",
 ];
 
 pub async fn handle(ctx: Ctx, req: Request) -> Response<Body> {
@@ -146,6 +147,20 @@ async fn dispatch(ctx: &Ctx, req: &Request) -> Result<Response<Body>, Problem> {
             requests::reject_inactivation(ctx, req, a).await
         }
         "GET /api/help" => partners::help(ctx, a).await,
+        "GET /api/emails/failed" => failed_emails(ctx, a).await,
         _ => Err(Problem::not_found()),
     }
+}
+
+/// Emails that could not be sent after `EP_EMAIL_RETRY_HOURS` (kept 30 days), for
+/// the platform admin: nothing is silently lost.
+async fn failed_emails(ctx: &Ctx, authed: &sessions::Authed) -> Result<Response<Body>, Problem> {
+    if authed.user.role != ep_common::users::Role::Admin {
+        return Err(Problem::not_found());
+    }
+    let items = ep_common::emails::failed_details(ctx, 200).await?;
+    Ok(ep_common::http::json(
+        200,
+        &serde_json::json!({ "items": items }),
+    ))
 }

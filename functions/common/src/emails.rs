@@ -170,12 +170,12 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
             Ok(Delivery::Retry)
         }
         Err(e) => {
-            tracing::error!(email = %rec.id, error = %error_class(&e.to_string()), "email failed");
+            tracing::error!(email = %rec.id, error = %mail_error_class(&e), "email failed");
             let set = serde_json::Map::from_iter([
                 ("v".to_owned(), (rec.v + 1).into()),
                 ("status".to_owned(), "failed".into()),
                 ("attempts".to_owned(), (rec.attempts + 1).into()),
-                ("last_error".to_owned(), error_class(&e.to_string()).into()),
+                ("last_error".to_owned(), mail_error_class(&e).into()),
                 ("gsi1pk".to_owned(), FAILED_EMAILS.into()),
                 ("gsi1sk".to_owned(), rec.created_at.clone().into()),
                 ("due_pk".to_owned(), DUE_EMAIL_FAILED.into()),
@@ -196,6 +196,16 @@ pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
                 })?;
             Ok(Delivery::Failed)
         }
+    }
+}
+
+/// The class of a mail error: the service's error code (`Throttling`,
+/// `MessageRejected`…), or the kind of local failure.
+fn mail_error_class(e: &MailError) -> String {
+    match e {
+        MailError::Unavailable(r) | MailError::Rejected(r) => error_class(r),
+        MailError::Build(_) => "build".into(),
+        MailError::InvalidAddress(_) => "invalid_address".into(),
     }
 }
 
@@ -246,6 +256,26 @@ pub async fn failed(
     ctx: &Ctx,
     limit: u32,
 ) -> Result<Vec<(String, Vec<String>, String)>, StoreError> {
+    Ok(failed_details(ctx, limit)
+        .await?
+        .into_iter()
+        .map(|f| (f.id, f.to, f.created_at))
+        .collect())
+}
+
+/// An email that could not be sent, as listed to the platform admin.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct FailedEmail {
+    pub id: String,
+    pub to: Vec<String>,
+    pub subject: String,
+    pub created_at: String,
+    pub attempts: u32,
+    pub last_error: Option<String>,
+}
+
+/// Emails that could not be sent, newest first, with their subject and last error.
+pub async fn failed_details(ctx: &Ctx, limit: u32) -> Result<Vec<FailedEmail>, StoreError> {
     let page = ctx
         .table
         .query(
@@ -258,7 +288,17 @@ pub async fn failed(
         .iter()
         .map(|i| {
             let rec: PendingEmail = i.parse()?;
-            Ok((rec.id, rec.to, rec.created_at))
+            let subject = crate::mail::header_of(&rec.raw, "Subject")
+                .map(|s| crate::mail::decode_header(&s))
+                .unwrap_or_default();
+            Ok(FailedEmail {
+                id: rec.id,
+                to: rec.to,
+                subject,
+                created_at: rec.created_at,
+                attempts: rec.attempts,
+                last_error: rec.last_error,
+            })
         })
         .collect()
 }
