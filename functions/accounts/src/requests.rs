@@ -98,6 +98,53 @@ fn domain_view(u: &User) -> AccountView {
     }
 }
 
+/// One page of a caisse's queue of requests of `kind` (`HAB`, `MOD`, `INACT`) in the
+/// state asked (`?state=`, default: the first of `states`, the open one, oldest
+/// first; decided ones newest first), from `?cursor=`.
+async fn queue_page<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    req: &Request,
+    caisse_id: &str,
+    kind: &str,
+    states: &[&str],
+) -> Result<(Vec<T>, Option<String>), Problem> {
+    let open = states.first().copied().unwrap_or("pending");
+    let state = query_param(req, "state").unwrap_or_else(|| open.into());
+    if !states.contains(&state.as_str()) {
+        return Err(Problem::bad_request(
+            "state.invalid",
+            format!("État inconnu : {}.", states.join(", ")),
+        ));
+    }
+    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#{kind}#{state}"))
+        .limit(100)
+        .start(query_param(req, "cursor"));
+    let q = if state == open { q } else { q.descending() };
+    let page = ctx.table.query(&q).await.map_err(|_| {
+        Problem::bad_request(
+            "cursor.invalid",
+            "La page demandée n'existe pas : repartez de la première page.",
+        )
+    })?;
+    let items = page.items.iter().filter_map(|i| i.parse().ok()).collect();
+    Ok((items, page.next))
+}
+
+/// A request of the agent's caisse by its id (`key`: the record's key function), or 404.
+async fn load_request<T: serde::de::DeserializeOwned>(
+    ctx: &Ctx,
+    req: &Request,
+    caisse_id: &str,
+    key: fn(&str, &str) -> (String, String),
+) -> Result<T, Problem> {
+    let id = path_param(req, "request_id").unwrap_or_default();
+    let (pk, sk) = key(caisse_id, &id);
+    match ctx.table.get(&pk, &sk).await? {
+        Some(i) => Ok(i.parse()?),
+        None => Err(forbidden_or_missing()),
+    }
+}
+
 // ------------------------------------------------------------------ habilitation
 
 #[derive(Deserialize, Default)]
@@ -170,42 +217,26 @@ pub async fn create_habilitation(ctx: &Ctx, req: &Request, authed: &Authed) -> A
 
 pub async fn list_habilitations(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let caisse_id = require_agent(authed)?;
-    let state = query_param(req, "state").unwrap_or_else(|| "pending".into());
-    if !matches!(state.as_str(), "pending" | "approved" | "rejected") {
-        return Err(Problem::bad_request(
-            "state.invalid",
-            "État inconnu : pending, approved ou rejected.",
-        ));
-    }
-    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#HAB#{state}"))
-        .limit(100)
-        .start(query_param(req, "cursor"));
-    let q = if state == "pending" {
-        q
-    } else {
-        q.descending()
-    };
-    let page = ctx.table.query(&q).await.map_err(|_| {
-        Problem::bad_request(
-            "cursor.invalid",
-            "La page demandée n'existe pas : repartez de la première page.",
-        )
-    })?;
+    let (requests, next): (Vec<HabilitationRequest>, _) = queue_page(
+        ctx,
+        req,
+        caisse_id,
+        "HAB",
+        &["pending", "approved", "rejected"],
+    )
+    .await?;
     let day = today(ctx);
-    let items: Vec<serde_json::Value> = page
-        .items
+    let items: Vec<serde_json::Value> = requests
         .iter()
-        .filter_map(|i| i.parse::<HabilitationRequest>().ok())
         .map(|r| {
-            let overdue = r.state == "pending" && r.due_on < day;
-            let mut v = serde_json::to_value(&r).unwrap_or_default();
-            v["overdue"] = overdue.into();
+            let mut v = serde_json::to_value(r).unwrap_or_default();
+            v["overdue"] = (r.state == "pending" && r.due_on < day).into();
             v
         })
         .collect();
     Ok(json(
         200,
-        &serde_json::json!({ "items": items, "next": page.next }),
+        &serde_json::json!({ "items": items, "next": next }),
     ))
 }
 
@@ -214,12 +245,7 @@ async fn load_habilitation(
     req: &Request,
     caisse_id: &str,
 ) -> Result<HabilitationRequest, Problem> {
-    let id = path_param(req, "request_id").unwrap_or_default();
-    let (pk, sk) = habilitation_key(caisse_id, &id);
-    match ctx.table.get(&pk, &sk).await? {
-        Some(i) => Ok(i.parse()?),
-        None => Err(forbidden_or_missing()),
-    }
+    load_request(ctx, req, caisse_id, habilitation_key).await
 }
 
 fn already_decided() -> Problem {
@@ -521,32 +547,17 @@ pub async fn create_modification(ctx: &Ctx, req: &Request, authed: &Authed) -> A
 
 pub async fn list_modifications(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let caisse_id = require_agent(authed)?;
-    let state = query_param(req, "state").unwrap_or_else(|| "pending".into());
-    if !matches!(state.as_str(), "pending" | "applied" | "rejected") {
-        return Err(Problem::bad_request(
-            "state.invalid",
-            "État inconnu : pending, applied, rejected.",
-        ));
-    }
-    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#MOD#{state}"))
-        .limit(100)
-        .start(query_param(req, "cursor"));
-    let q = if state == "pending" {
-        q
-    } else {
-        q.descending()
-    };
-    let page = ctx.table.query(&q).await.map_err(|_| {
-        Problem::bad_request(
-            "cursor.invalid",
-            "La page demandée n'existe pas : repartez de la première page.",
-        )
-    })?;
-    let items: Vec<ModificationRequest> =
-        page.items.iter().filter_map(|i| i.parse().ok()).collect();
+    let (items, next): (Vec<ModificationRequest>, _) = queue_page(
+        ctx,
+        req,
+        caisse_id,
+        "MOD",
+        &["pending", "applied", "rejected"],
+    )
+    .await?;
     Ok(json(
         200,
-        &serde_json::json!({ "items": items, "next": page.next }),
+        &serde_json::json!({ "items": items, "next": next }),
     ))
 }
 
@@ -555,12 +566,7 @@ async fn load_modification(
     req: &Request,
     caisse_id: &str,
 ) -> Result<ModificationRequest, Problem> {
-    let id = path_param(req, "request_id").unwrap_or_default();
-    let (pk, sk) = modification_key(caisse_id, &id);
-    match ctx.table.get(&pk, &sk).await? {
-        Some(i) => Ok(i.parse()?),
-        None => Err(forbidden_or_missing()),
-    }
+    load_request(ctx, req, caisse_id, modification_key).await
 }
 
 pub async fn apply_modification(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
@@ -776,35 +782,17 @@ pub async fn create_inactivation(ctx: &Ctx, req: &Request, authed: &Authed) -> A
 
 pub async fn list_inactivations(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let caisse_id = require_agent(authed)?;
-    let state = query_param(req, "state").unwrap_or_else(|| "scheduled".into());
-    if !matches!(
-        state.as_str(),
-        "scheduled" | "done" | "rejected" | "cancelled"
-    ) {
-        return Err(Problem::bad_request(
-            "state.invalid",
-            "État inconnu : scheduled, done, rejected, cancelled.",
-        ));
-    }
-    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#INACT#{state}"))
-        .limit(100)
-        .start(query_param(req, "cursor"));
-    let q = if state == "scheduled" {
-        q
-    } else {
-        q.descending()
-    };
-    let page = ctx.table.query(&q).await.map_err(|_| {
-        Problem::bad_request(
-            "cursor.invalid",
-            "La page demandée n'existe pas : repartez de la première page.",
-        )
-    })?;
-    let items: Vec<InactivationRequest> =
-        page.items.iter().filter_map(|i| i.parse().ok()).collect();
+    let (items, next): (Vec<InactivationRequest>, _) = queue_page(
+        ctx,
+        req,
+        caisse_id,
+        "INACT",
+        &["scheduled", "done", "rejected", "cancelled"],
+    )
+    .await?;
     Ok(json(
         200,
-        &serde_json::json!({ "items": items, "next": page.next }),
+        &serde_json::json!({ "items": items, "next": next }),
     ))
 }
 
@@ -813,12 +801,7 @@ async fn load_inactivation(
     req: &Request,
     caisse_id: &str,
 ) -> Result<InactivationRequest, Problem> {
-    let id = path_param(req, "request_id").unwrap_or_default();
-    let (pk, sk) = inactivation_key(caisse_id, &id);
-    match ctx.table.get(&pk, &sk).await? {
-        Some(i) => Ok(i.parse()?),
-        None => Err(forbidden_or_missing()),
-    }
+    load_request(ctx, req, caisse_id, inactivation_key).await
 }
 
 /// The agent applies a scheduled inactivation at once.
