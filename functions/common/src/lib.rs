@@ -9,6 +9,7 @@ pub mod clock;
 pub mod config;
 pub mod context;
 pub mod emails;
+#[cfg(feature = "embedded")]
 pub mod embedded;
 pub mod http;
 pub mod ids;
