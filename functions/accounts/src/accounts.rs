@@ -164,16 +164,15 @@ pub async fn create_technicien(ctx: &Ctx, req: &Request, authed: &Authed) -> Ans
         return Err(Problem::validation());
     };
     may_create(Profile::Technicien, partner.members, partner.techniciens).map_err(quota_problem)?;
-    let (mut user, mut writes, email_id) = new_account(
+    let (user, mut writes, email_id) = new_account(
         ctx,
         &authed.user,
         &person,
         Role::Technicien,
         (OrgKind::Partner, &partner.id, &partner.name),
+        |u| u.attached_to = Some(authed.user.id.clone()),
     )
     .await?;
-    user.attached_to = Some(authed.user.id.clone());
-    writes[0] = Write::put(user.to_item()?, Cond::NotExists);
     let mut p = partner.clone();
     p.techniciens += 1;
     let (w, _) = p.update_write()?;

@@ -257,36 +257,20 @@ pub async fn create_agent(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let Some(person) = person else {
         return Err(Problem::validation());
     };
-    let (user_flagged, mut writes, email_id) =
-        new_account_with(ctx, &authed.user, &person, &caisse, body.caisse_admin).await?;
+    let (user_flagged, mut writes, email_id) = new_account(
+        ctx,
+        &authed.user,
+        &person,
+        Role::Agent,
+        (OrgKind::Caisse, &caisse.id, &caisse.name),
+        |u| u.caisse_admin = body.caisse_admin,
+    )
+    .await?;
     let (cpk, csk) = caisse_key(&caisse.id);
     writes.push(Write::check(cpk, csk, Cond::Exists));
     commit(ctx, writes, &[email_id]).await?;
     tracing::info!(user = %user_flagged.id, caisse = %caisse.id, "agent created");
     Ok(json(201, &view(&user_flagged)))
-}
-
-async fn new_account_with(
-    ctx: &Ctx,
-    actor: &User,
-    person: &crate::people::Person,
-    caisse: &Caisse,
-    caisse_admin: bool,
-) -> Result<(User, Vec<Write>, String), Problem> {
-    let (mut user, mut writes, email_id) = new_account(
-        ctx,
-        actor,
-        person,
-        Role::Agent,
-        (OrgKind::Caisse, &caisse.id, &caisse.name),
-    )
-    .await?;
-    if caisse_admin {
-        user.caisse_admin = true;
-        // The first write is the account record: replace it with the flagged one.
-        writes[0] = Write::put(user.to_item()?, Cond::NotExists);
-    }
-    Ok((user, writes, email_id))
 }
 
 pub async fn inactivate_agent(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {

@@ -4,7 +4,7 @@
 
 use ep_common::Ctx;
 use ep_common::audit::Event;
-use ep_common::http::{Problem, json, parse_json, path_param, query_param};
+use ep_common::http::{Problem, json, parse_json, path_param};
 use ep_common::ids::new_id;
 use ep_common::partners::{
     Convention, Partner, Suspension, caisse_partners_pk, conventions_of, get_caisse, get_partner,
@@ -19,8 +19,8 @@ use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::util::{
-    Check, PartnerAccess, audit_write, commit, forbidden_or_missing, partner_access, require_agent,
-    required, today,
+    Check, PartnerAccess, audit_write, commit, forbidden_or_missing, page_from, partner_access,
+    require_agent, required, today,
 };
 
 type Answer = Result<Response<Body>, Problem>;
@@ -290,16 +290,8 @@ async fn visible_conventions(
 pub async fn list(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     match authed.user.role {
         Role::Agent => {
-            let q = Query::new(Index::Gsi1, caisse_partners_pk(&authed.user.org_id))
-                .limit(50)
-                .start(query_param(req, "cursor"));
-            let page = ctx.table.query(&q).await.map_err(|e| match e {
-                ep_common::table::StoreError::Invalid(_) => Problem::bad_request(
-                    "cursor.invalid",
-                    "La page demandée n'existe pas : repartez de la première page.",
-                ),
-                other => other.into(),
-            })?;
+            let q = Query::new(Index::Gsi1, caisse_partners_pk(&authed.user.org_id)).limit(50);
+            let page = page_from(ctx, req, q).await?;
             let mut items = Vec::new();
             for item in &page.items {
                 let conv: Convention = item.parse()?;
@@ -614,15 +606,8 @@ pub async fn audit(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     partner_access(ctx, authed, &id).await?;
     let q = Query::new(Index::Table, ep_common::audit::audit_pk(&id))
         .descending()
-        .limit(50)
-        .start(query_param(req, "cursor"));
-    let page = ctx.table.query(&q).await.map_err(|e| match e {
-        ep_common::table::StoreError::Invalid(_) => Problem::bad_request(
-            "cursor.invalid",
-            "La page demandée n'existe pas : repartez de la première page.",
-        ),
-        other => other.into(),
-    })?;
+        .limit(50);
+    let page = page_from(ctx, req, q).await?;
     let mut items = Vec::new();
     for item in &page.items {
         let ev: Event = item.parse()?;

@@ -97,17 +97,19 @@ pub fn parse_person(
 }
 
 /// The writes creating a pending account for `person`, with its activation link
-/// emailed; returns the account and the email id to deliver after commit.
+/// emailed; `settle` sets what only the caller knows (admin flag, attachment) before
+/// the record is written. Returns the account and the email id to deliver after commit.
 pub async fn new_account(
     ctx: &Ctx,
     actor: &User,
     person: &Person,
     role: Role,
     org: (OrgKind, &str, &str),
+    settle: impl FnOnce(&mut User),
 ) -> Result<(User, Vec<Write>, String), StoreError> {
     let now = ctx.now();
     let identifiant = new_identifiant(ctx.table.as_ref(), &person.prenom, &person.nom).await?;
-    let user = User::pending(
+    let mut user = User::pending(
         new_id(),
         identifiant,
         NewAccount {
@@ -125,6 +127,7 @@ pub async fn new_account(
         },
         now,
     );
+    settle(&mut user);
     let (token, token_write) = tokens::issue(
         &user.id,
         Purpose::Activation,

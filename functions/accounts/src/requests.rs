@@ -116,16 +116,9 @@ async fn queue_page<T: serde::de::DeserializeOwned>(
             format!("État inconnu : {}.", states.join(", ")),
         ));
     }
-    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#{kind}#{state}"))
-        .limit(100)
-        .start(query_param(req, "cursor"));
+    let q = Query::new(Index::Gsi1, format!("CAISSE#{caisse_id}#{kind}#{state}")).limit(100);
     let q = if state == open { q } else { q.descending() };
-    let page = ctx.table.query(&q).await.map_err(|_| {
-        Problem::bad_request(
-            "cursor.invalid",
-            "La page demandée n'existe pas : repartez de la première page.",
-        )
-    })?;
+    let page = crate::util::page_from(ctx, req, q).await?;
     let items = page.items.iter().filter_map(|i| i.parse().ok()).collect();
     Ok((items, page.next))
 }
@@ -300,6 +293,7 @@ pub async fn approve_habilitation(ctx: &Ctx, req: &Request, authed: &Authed) -> 
         &person,
         Role::Gestionnaire,
         (OrgKind::Partner, &partner.id, &partner.name),
+        |_| {},
     )
     .await?;
     let mut p = partner.clone();

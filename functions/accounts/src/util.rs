@@ -165,3 +165,20 @@ pub async fn commit(ctx: &Ctx, writes: Vec<Write>, email_ids: &[String]) -> Resu
 pub fn today(ctx: &Ctx) -> jiff::civil::Date {
     ep_domain::calendar::paris_date(ctx.now())
 }
+
+/// One page of `query`, starting from the request's `?cursor=`. A cursor that is not
+/// one of ours is the user's mistake (400); anything else is the store's (503).
+pub async fn page_from(
+    ctx: &Ctx,
+    req: &lambda_http::Request,
+    query: ep_common::table::Query,
+) -> Result<ep_common::table::Page, Problem> {
+    let q = query.start(ep_common::http::query_param(req, "cursor"));
+    ctx.table.query(&q).await.map_err(|e| match e {
+        StoreError::Invalid(_) => Problem::bad_request(
+            "cursor.invalid",
+            "La page demandée n'existe pas : repartez de la première page.",
+        ),
+        other => other.into(),
+    })
+}

@@ -522,9 +522,6 @@ struct ForgotBody {
     identifiant: String,
 }
 
-/// Reset links sent per identifiant per hour at most (no mailbox flooding).
-const FORGOT_PER_HOUR: u32 = 3;
-
 async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
     let body: ForgotBody = parse_json(req)?;
     let ident = body.identifiant.trim().to_ascii_lowercase();
@@ -549,23 +546,14 @@ async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
         return Ok(answer);
     }
     // Rate of emails per identifiant: the forgot throttle reuses the sign-in record shape.
-    let (tpk, tsk) = (format!("FORGOT#{}", user.id), "FORGOT".to_owned());
-    let current: Option<throttle::Throttle> = match ctx.table.get(&tpk, &tsk).await? {
-        Some(i) => Some(i.parse()?),
-        None => None,
-    };
-    let in_window = current
+    let current = read_throttle(ctx, Kind::Forgot, &user.id).await?;
+    if current
         .as_ref()
-        .filter(|t| now.duration_since(t.window_start) < throttle::ID_WINDOW);
-    if in_window.is_some_and(|t| t.failures >= FORGOT_PER_HOUR) {
+        .is_some_and(|t| throttle::locked_for(t, now).is_some())
+    {
         return Ok(answer);
     }
-    let next = throttle::Throttle {
-        failures: in_window.map_or(1, |t| t.failures + 1),
-        window_start: in_window.map_or(now, |t| t.window_start),
-        locked_until: None,
-        v: current.as_ref().map_or(1, |t| t.v + 1),
-    };
+    let next = throttle::after_failure(Kind::Forgot, current.as_ref(), now);
     // A pending account gets a new account-creation link (its first one may have
     // expired); an active one a reset link.
     let purpose = if user.status == Status::Pending {
@@ -592,15 +580,6 @@ async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
         tracing::error!(error = %e, "reset email could not be built");
         Problem::unavailable()
     })?;
-    let throttle_item = ep_common::table::Item::from_record(tpk, tsk, &next)?
-        .with("due_pk", throttle::DUE_THROTTLE)
-        .with(
-            "due_at",
-            emails::ts_key(next.window_start + throttle::ID_WINDOW),
-        );
-    let cond = current
-        .as_ref()
-        .map_or(Cond::NotExists, |t| Cond::VersionEquals(t.v));
     let ev = audit::event(
         now,
         "anonymous",
@@ -608,7 +587,7 @@ async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
         Some(&user.id),
     );
     let writes = vec![
-        Write::put(throttle_item, cond),
+        throttle::write(Kind::Forgot, &user.id, current.as_ref(), &next)?,
         token_write,
         emails::enqueue(&email, now)?,
         audit_write(ctx, audit_org(&user), ev)?,

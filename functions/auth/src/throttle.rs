@@ -35,12 +35,18 @@ pub struct Throttle {
 pub enum Kind {
     Identifiant,
     Source,
+    /// Password-reset emails sent for one account (no mailbox flooding).
+    Forgot,
 }
+
+/// Reset links sent per account per hour at most.
+pub const FORGOT_PER_HOUR: u32 = 3;
 
 pub fn key(kind: Kind, value: &str) -> (String, String) {
     let prefix = match kind {
         Kind::Identifiant => "ID",
         Kind::Source => "SRC",
+        Kind::Forgot => "FORGOT",
     };
     // Hashed: the table need not hold typed identifiants or addresses in clear.
     (
@@ -56,12 +62,16 @@ pub fn locked_for(t: &Throttle, now: Timestamp) -> Option<i64> {
         .map(|until| until.duration_since(now).as_secs().max(1))
 }
 
-/// The record after one more failure at `now`.
-pub fn after_failure(kind: Kind, current: Option<&Throttle>, now: Timestamp) -> Throttle {
-    let window = match kind {
-        Kind::Identifiant => ID_WINDOW,
+fn window(kind: Kind) -> SignedDuration {
+    match kind {
+        Kind::Identifiant | Kind::Forgot => ID_WINDOW,
         Kind::Source => SOURCE_WINDOW,
-    };
+    }
+}
+
+/// The record after one more failure (for `Forgot`: one more email sent) at `now`.
+pub fn after_failure(kind: Kind, current: Option<&Throttle>, now: Timestamp) -> Throttle {
+    let window = window(kind);
     let (mut failures, window_start) = match current {
         Some(t) if now.duration_since(t.window_start) < window => (t.failures, t.window_start),
         _ => (0, now),
@@ -74,6 +84,7 @@ pub fn after_failure(kind: Kind, current: Option<&Throttle>, now: Timestamp) -> 
             Some(now + lock)
         }
         Kind::Source if failures >= SOURCE_LIMIT => Some(now + SOURCE_LOCK),
+        Kind::Forgot if failures >= FORGOT_PER_HOUR => Some(window_start + window),
         _ => None,
     };
     // A lock extends the window so that the count survives until it ends.
@@ -101,10 +112,7 @@ pub fn write(
         .locked_until
         .unwrap_or(next.window_start)
         .max(next.window_start)
-        + match kind {
-            Kind::Identifiant => ID_WINDOW,
-            Kind::Source => SOURCE_WINDOW,
-        };
+        + window(kind);
     let item = Item::from_record(pk, sk, next)?
         .with("due_pk", DUE_THROTTLE)
         .with("due_at", ts_key(keep_until));

@@ -24,10 +24,7 @@ pub const FAILED_RETENTION_DAYS: i64 = 30;
 /// How long a sender holds a message before another run may try it.
 const LEASE: SignedDuration = SignedDuration::from_mins(10);
 
-/// Fixed-width UTC timestamp, so that string order is time order in sort keys.
-pub fn ts_key(t: Timestamp) -> String {
-    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
-}
+pub use crate::table::ts_key;
 
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 struct PendingEmail {

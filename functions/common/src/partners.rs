@@ -180,6 +180,13 @@ impl Convention {
     }
 }
 
+/// The due-index key of the start of `day` in Paris (French deadlines are days).
+pub fn paris_day_start(day: Date) -> Result<String, StoreError> {
+    day.to_zoned_datetime(ep_domain::calendar::paris())
+        .map(|z| crate::emails::ts_key(z.timestamp()))
+        .map_err(|e| StoreError::Invalid(e.to_string()))
+}
+
 /// Lower-case, accent-free sort key for names.
 pub fn sort_name(name: &str) -> String {
     ep_domain::text::fold(name)
@@ -283,12 +290,8 @@ impl HabilitationRequest {
             .with("gsi1sk", format!("{}#{}", self.due_on, self.id));
         if self.state == "pending" && self.overdue_alerted_at.is_none() {
             let after = self.due_on.tomorrow().unwrap_or(self.due_on);
-            let at = after
-                .to_zoned_datetime(ep_domain::calendar::paris())
-                .map(|z| z.timestamp())
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
             item.set("due_pk", DUE_HAB_OVERDUE);
-            item.set("due_at", crate::emails::ts_key(at));
+            item.set("due_at", paris_day_start(after)?);
         }
         Ok(item)
     }
@@ -400,13 +403,8 @@ impl InactivationRequest {
             )
             .with("gsi1sk", format!("{}#{}", self.wanted_on, self.id));
         if self.state == "scheduled" {
-            let at = self
-                .wanted_on
-                .to_zoned_datetime(ep_domain::calendar::paris())
-                .map(|z| z.timestamp())
-                .map_err(|e| StoreError::Invalid(e.to_string()))?;
             item.set("due_pk", DUE_INACTIVATION);
-            item.set("due_at", crate::emails::ts_key(at));
+            item.set("due_at", paris_day_start(self.wanted_on)?);
         }
         Ok(item)
     }

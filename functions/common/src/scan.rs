@@ -198,3 +198,14 @@ impl Scanner for ClamdScanner {
         parse_clamd_answer(&answer, kind)
     }
 }
+
+/// The scanner the configuration asks for: clamd when `EP_CLAMD_ADDRESS` is set,
+/// the built-in checks alone otherwise.
+pub fn from_config(config: &crate::config::Config) -> std::sync::Arc<dyn Scanner> {
+    match &config.clamd {
+        Some(address) => std::sync::Arc::new(ClamdScanner {
+            address: address.clone(),
+        }),
+        None => std::sync::Arc::new(BuiltinScanner),
+    }
+}

@@ -21,6 +21,12 @@ pub const MAX_PAGE: u32 = 1000;
 /// Attribute holding an item's optimistic-concurrency version.
 pub const VERSION_ATTR: &str = "v";
 
+/// Fixed-width UTC timestamp (`2026-11-26T09:00:00Z`), so that string order is time
+/// order in sort keys and in the due index.
+pub fn ts_key(t: jiff::Timestamp) -> String {
+    t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string()
+}
+
 /// An index to query.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Index {
@@ -123,7 +129,8 @@ impl Query {
         self
     }
 
-    pub(crate) fn validate(&self) -> Result<(), StoreError> {
+    /// Checks the query's shape (every adapter calls it first).
+    pub fn validate(&self) -> Result<(), StoreError> {
         if self.pk.is_empty() {
             return Err(StoreError::Invalid("query: empty partition key".into()));
         }

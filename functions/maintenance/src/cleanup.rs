@@ -16,7 +16,7 @@ use crate::OUTBOX_RETENTION_DAYS;
 use crate::due::{Counts, Kinds, Outcome};
 
 /// Due-index partition of the auth function's throttle records (`THROTTLE#…` and
-/// `FORGOT#<user>`), as `ep_auth::throttle::DUE_THROTTLE` writes them.
+/// `THROTTLE#FORGOT#…`), as `ep_auth::throttle::DUE_THROTTLE` writes them.
 pub(crate) const DUE_THROTTLE: &str = "DUE#throttle";
 
 pub(crate) async fn expired(

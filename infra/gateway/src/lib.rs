@@ -18,7 +18,7 @@ use ep_common::Ctx;
 use ep_common::clock::Clock;
 use ep_common::config::Config;
 use ep_common::embedded::{self, DirBlobs, Embedded};
-use ep_common::http::{Problem, SECURITY_HEADERS};
+use ep_common::http::Problem;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
@@ -273,15 +273,14 @@ fn to_hyper(res: lambda_http::Response<Body>) -> HyperResponse {
     hyper::Response::from_parts(parts, Full::new(bytes))
 }
 
+/// A response with the API's security headers (the same `respond` the handlers use).
 fn plain(status: u16, content_type: &str, body: impl Into<Bytes>) -> HyperResponse {
-    let mut b = hyper::Response::builder()
-        .status(status)
-        .header("content-type", content_type);
-    for (k, v) in SECURITY_HEADERS {
-        b = b.header(k, v);
-    }
-    b.body(Full::new(body.into()))
-        .unwrap_or_else(|_| hyper::Response::new(Full::new(Bytes::new())))
+    let body: Bytes = body.into();
+    to_hyper(ep_common::http::respond(
+        status,
+        content_type,
+        Body::Binary(body.to_vec()),
+    ))
 }
 
 async fn serve(st: Arc<State>, req: hyper::Request<Incoming>, peer: SocketAddr) -> HyperResponse {
@@ -390,9 +389,7 @@ fn api_event(
             true,
         )
     };
-    let mut request_id = [0u8; 8];
-    let _ = getrandom::fill(&mut request_id);
-    let request_id: String = request_id.iter().map(|b| format!("{b:02x}")).collect();
+    let request_id = ep_common::ids::new_id();
     let mut event = serde_json::json!({
         "version": "2.0",
         "routeKey": route_key,

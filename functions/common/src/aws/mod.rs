@@ -10,7 +10,6 @@ use std::sync::Arc;
 use crate::clock::{Clock, SystemClock};
 use crate::config::Config;
 use crate::context::Ctx;
-use crate::scan::{BuiltinScanner, ClamdScanner, Scanner};
 
 pub use dynamo::DynamoTable;
 pub use s3::S3Blobs;
@@ -36,12 +35,7 @@ pub fn context_from(
         config.attachments_bucket.clone(),
     );
     let mailer = SesMailer::new(aws_sdk_ses::Client::new(sdk));
-    let scanner: Arc<dyn Scanner> = match &config.clamd {
-        Some(address) => Arc::new(ClamdScanner {
-            address: address.clone(),
-        }),
-        None => Arc::new(BuiltinScanner),
-    };
+    let scanner = crate::scan::from_config(&config);
     Ctx {
         table: Arc::new(table),
         blobs: Arc::new(blobs),

@@ -55,7 +55,7 @@ impl DirBlobs {
             Err(_) => return String::new(),
         };
         mac.update(format!("PUT\n{key}\n{content_type}\n{expires_at}").as_bytes());
-        hex(&mac.finalize().into_bytes())
+        crate::ids::hex(&mac.finalize().into_bytes())
     }
 
     /// Checks an upload made to the gateway against the presigned target.
@@ -83,10 +83,6 @@ impl DirBlobs {
         }
         Ok(())
     }
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 async fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), BlobError> {

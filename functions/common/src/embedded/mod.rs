@@ -18,7 +18,6 @@ use std::sync::Arc;
 use crate::clock::Clock;
 use crate::config::Config;
 use crate::context::Ctx;
-use crate::scan::{BuiltinScanner, ClamdScanner, Scanner};
 
 pub use blobs::DirBlobs;
 pub use outbox::{OutboxMailer, list_outbox};
@@ -56,12 +55,7 @@ pub fn open(config: Config, clock: Arc<dyn Clock>) -> Result<Embedded, OpenError
             .map_err(|e| err(e.to_string()))?,
     );
     let outbox = Arc::new(OutboxMailer::new(dir.join("outbox")).map_err(|e| err(e.to_string()))?);
-    let scanner: Arc<dyn Scanner> = match &config.clamd {
-        Some(address) => Arc::new(ClamdScanner {
-            address: address.clone(),
-        }),
-        None => Arc::new(BuiltinScanner),
-    };
+    let scanner = crate::scan::from_config(&config);
     let ctx = Ctx {
         table: table.clone(),
         blobs: blobs.clone(),
