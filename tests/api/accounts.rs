@@ -441,6 +441,60 @@ async fn spec_2_2_3_the_last_active_gestionnaire_cannot_be_inactivated() {
     );
 }
 
+/// One succession rule (issue 9): the successor the request announces when it is
+/// created is the one the scheduler uses when it applies it, with three
+/// gestionnaires of different ages (the default: the most recently created other
+/// active gestionnaire, not the first found).
+#[tokio::test]
+async fn spec_2_2_3_the_successor_planned_at_request_is_the_one_the_scheduler_applies() {
+    let app = spawn_app().await;
+    let w = world(&app, "succ", 30).await;
+    let t1 = create_technicien(&app, &w, "t1").await.json()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.clock.advance(SignedDuration::from_mins(10));
+    let (g2, g2_cookie) = second_gestionnaire(&app, &w).await;
+    app.clock.advance(SignedDuration::from_mins(10));
+    let (g3, _) = gestionnaire(
+        &app,
+        &w.agent,
+        &w.partner,
+        &format!("troisieme@{}", w.domain),
+    )
+    .await;
+    app.clock.advance(SignedDuration::from_mins(10));
+    let today = ep_common::domain::calendar::paris_date(app.clock.now_ts());
+    let later = today.checked_add(jiff::Span::new().days(16)).unwrap();
+    let res = app
+        .post(
+            &format!("/api/partners/{}/inactivations", w.partner),
+            json!({"user_id": w.gestionnaire_id, "wanted_on": later.to_string()}),
+            Some(&g2_cookie),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    let planned = res.json()["planned_successor_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(planned, g3, "the most recently created other gestionnaire");
+    assert_ne!(planned, g2);
+    app.clock.advance(SignedDuration::from_hours(24 * 17));
+    let report = app.app.run_maintenance().await.unwrap();
+    assert_eq!(report.inactivation.done, 1, "{report:?}");
+    let t = ep_common::users::get_user(app.app.ctx.table.as_ref(), &t1)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(t.attached_to.as_deref(), Some(planned.as_str()));
+    let g1 = ep_common::users::get_user(app.app.ctx.table.as_ref(), &w.gestionnaire_id)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(g1.status, ep_common::users::Status::Inactive);
+}
+
 #[tokio::test]
 async fn spec_2_2_3_techniciens_are_reattached_to_the_new_gestionnaire() {
     let app = spawn_app().await;

@@ -1,5 +1,6 @@
 //! Sign-in and account security (SPEC §1, §3 "Password and first login").
 
+use ep_common::record::Record;
 use ep_common::table::{Index, Query};
 use ep_common::users::{Status, find_by_identifiant};
 use ep_tests::{TestApp, session_cookie, spawn_app, spawn_app_with};

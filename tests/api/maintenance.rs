@@ -11,15 +11,17 @@ use async_trait::async_trait;
 use ep_common::Ctx;
 use ep_common::audit;
 use ep_common::clock::ManualClock;
+use ep_common::domain::types::{ConventionState, PartnerStatus};
 use ep_common::embedded::SqliteTable;
 use ep_common::ids::pseudonym;
 use ep_common::lifecycle::accounts_of;
 use ep_common::mail::{decode_header, header_of, text_part};
 use ep_common::partners::{
-    Caisse, Convention, ExclusionNotice, HabilitationRequest, InactivationRequest,
-    ModificationRequest, Partner, get_convention, habilitation_key, inactivation_key,
-    modification_key, notice_key,
+    Caisse, Convention, Decision, ExclusionNotice, HabilitationRequest, HabilitationState,
+    InactivationRequest, InactivationState, ModificationRequest, ModificationState, Partner,
+    get_convention, habilitation_key, inactivation_key, modification_key, notice_key,
 };
+use ep_common::record::Record;
 use ep_common::table::{Cond, Index, Item, Page, Query, StoreError, Table, Write};
 use ep_common::users::{
     NewAccount, OrgKind, Role, Status, User, get_user, ident_key, personal_data_ref, user_key,
@@ -501,7 +503,7 @@ impl<'a> Seed<'a> {
             category: "ccas".into(),
             members: 30,
             allowed_domains: vec![self.env.domain.clone()],
-            status: "active".into(),
+            status: PartnerStatus::Active,
             suspension: None,
             gestionnaires: g,
             techniciens: t,
@@ -522,7 +524,7 @@ impl<'a> Seed<'a> {
             partner_name: format!("CCAS {partner}"),
             start: Date::constant(2025, 1, 1),
             end,
-            state: "active".into(),
+            state: ConventionState::Active,
             functionalities: vec!["contact".into()],
             v: 1,
         };
@@ -598,10 +600,7 @@ impl<'a> Seed<'a> {
             successor_id: None,
             received_at: t0() - days(20),
             submitted_by: "agent".into(),
-            state: "scheduled".into(),
-            decided_at: None,
-            decided_by: None,
-            reason: None,
+            decision: Decision::open(),
             v: 1,
         };
         self.writes
@@ -628,11 +627,8 @@ pub fn habilitation(
         email: "camille.candidate@example.org".into(),
         received_at,
         due_on: ep_common::domain::calendar::habilitation_due(received_at),
-        state: "pending".into(),
+        decision: Decision::open(),
         submitted_by: "agent".into(),
-        decided_at: None,
-        decided_by: None,
-        reason: None,
         account_id: None,
         overdue_alerted_at: None,
         v: 1,
@@ -797,7 +793,7 @@ async fn convention_end_inactivates_every_account_of_a_partner_without_another_c
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(conv.state, "ended");
+    assert_eq!(conv.state, ConventionState::Ended);
     let p = ep_common::partners::get_partner(env.ctx.table.as_ref(), "p1")
         .await
         .unwrap()
@@ -869,7 +865,7 @@ async fn convention_end_with_another_convention_in_force_only_ends_that_one(b: B
             .unwrap()
             .unwrap()
             .state,
-        "ended"
+        ConventionState::Ended
     );
     assert_eq!(
         get_convention(table, "p2", "c2")
@@ -877,7 +873,7 @@ async fn convention_end_with_another_convention_in_force_only_ends_that_one(b: B
             .unwrap()
             .unwrap()
             .state,
-        "active"
+        ConventionState::Active
     );
     assert!(env.audit_actions("c1").await.iter().any(|a| {
         a.0 == "convention.ended"
@@ -966,8 +962,8 @@ async fn scheduled_inactivation_reattaches_the_techniciens(b: Backend) {
         .unwrap()
         .parse()
         .unwrap();
-    assert_eq!(req.state, "done");
-    assert_eq!(req.decided_by.as_deref(), Some("system"));
+    assert_eq!(req.decision.state, InactivationState::Done);
+    assert_eq!(req.decision.decided_by.as_deref(), Some("system"));
     let trail = env.audit_actions("p3").await;
     assert_eq!(
         trail.iter().filter(|a| a.0 == "account.reattached").count(),
@@ -1018,8 +1014,8 @@ async fn scheduled_inactivation_of_the_last_gestionnaire_is_rejected_once(b: Bac
     let item = env.ctx.table.get(&pk, &sk).await.unwrap().unwrap();
     assert!(item.get("due_pk").is_none(), "out of the due index");
     let req: InactivationRequest = item.parse().unwrap();
-    assert_eq!(req.state, "rejected");
-    assert_eq!(req.reason.as_deref(), Some("last_gestionnaire"));
+    assert_eq!(req.decision.state, InactivationState::Rejected);
+    assert_eq!(req.decision.reason.as_deref(), Some("last_gestionnaire"));
     let rejected = |t: &[(String, Option<String>, Option<String>)]| {
         t.iter()
             .filter(|a| {
@@ -1149,7 +1145,7 @@ async fn overdue_habilitation_alerts_the_caisse_agents_once(b: Backend) {
     assert_eq!(h.due_on, Date::constant(2026, 12, 3));
     s.habilitation(&h);
     let mut decided = habilitation("h2", "p1", "c1", env.now());
-    decided.state = "approved".into();
+    decided.decision.state = HabilitationState::Approved;
     s.habilitation(&decided);
     s.commit().await;
 
@@ -1197,7 +1193,11 @@ async fn overdue_habilitation_alerts_the_caisse_agents_once(b: Backend) {
         .parse()
         .unwrap();
     assert_eq!(hab.overdue_alerted_at, Some(env.now()));
-    assert_eq!(hab.state, "pending", "still to process");
+    assert_eq!(
+        hab.decision.state,
+        HabilitationState::Pending,
+        "still to process"
+    );
     assert!(
         env.audit_actions("c1").await.iter().any(
             |a| a.0 == "habilitation.overdue_alerted" && a.2.as_deref() == Some("recipients=2")
@@ -1343,7 +1343,7 @@ async fn a_purged_person_is_erased_from_every_item_and_file(b: Backend) {
     hab.prenom = prenom.into();
     hab.email = z.email.clone();
     hab.telephone = Some(phone.into());
-    hab.state = "approved".into();
+    hab.decision.state = HabilitationState::Approved;
     hab.account_id = Some("gz".into());
     s.habilitation(&hab);
     let m = ModificationRequest {
@@ -1358,10 +1358,12 @@ async fn a_purged_person_is_erased_from_every_item_and_file(b: Backend) {
         email: Some(z.email.clone()),
         received_at: start - days(100),
         submitted_by: "gz".into(),
-        state: "applied".into(),
-        decided_at: Some(start - days(99)),
-        decided_by: Some("a1".into()),
-        reason: None,
+        decision: Decision {
+            state: ModificationState::Applied,
+            decided_at: Some(start - days(99)),
+            decided_by: Some("a1".into()),
+            reason: None,
+        },
         v: 2,
     };
     let (mpk, msk) = modification_key("c1", "m1");
@@ -1681,7 +1683,7 @@ async fn seed_everything(env: &Env) {
         |u| u.inactivated_at = Some(now - days(190)),
     );
     let mut hab = habilitation("h8", "p3", "c1", now - days(400));
-    hab.state = "approved".into();
+    hab.decision.state = HabilitationState::Approved;
     hab.account_id = Some("g8".into());
     s.habilitation(&hab);
     // Overdue habilitation requests.

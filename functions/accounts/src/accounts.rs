@@ -7,8 +7,10 @@ use ep_common::http::{Problem, json, parse_json, path_param, respond};
 use ep_common::ids::new_id;
 use ep_common::lifecycle::{self, Reason, accounts_of};
 use ep_common::partners::{ExclusionNotice, Review, notice_key, review_key};
+use ep_common::record::Record;
 use ep_common::sessions::Authed;
-use ep_common::table::{Cond, Index, Item, Query, Write};
+use ep_common::table::{Cond, Index, Item, Query};
+use ep_common::tx::Tx;
 use ep_common::users::{OrgKind, Role, Status, User, get_user, personal_data_ref};
 use ep_domain::quota::may_create;
 use ep_domain::review_csv::{ReviewRow, review_csv};
@@ -17,10 +19,10 @@ use lambda_http::{Body, Request, Response};
 use serde::Deserialize;
 
 use crate::caisses::view;
-use crate::people::{PersonBody, new_account, notify, parse_person};
+use crate::people::{PersonBody, new_account, parse_person};
+use crate::texts;
 use crate::util::{
-    Check, audit_write, commit, forbidden_or_missing, partner_access, require_agent,
-    require_gestionnaire_of,
+    Check, forbidden_or_missing, partner_access, require_agent, require_gestionnaire_of,
 };
 
 type Answer = Result<Response<Body>, Problem>;
@@ -119,18 +121,9 @@ pub async fn export_csv(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     }
     let csv = review_csv(&rows, ctx.now());
     let org = access.partner.id.clone();
-    commit(
-        ctx,
-        vec![audit_write(
-            ctx,
-            &org,
-            &authed.user,
-            "review.exported",
-            Some(&org),
-        )?],
-        &[],
-    )
-    .await?;
+    let mut tx = Tx::new(ctx);
+    tx.audit(&org, &authed.user.id, "review.exported", Some(&org))?;
+    tx.commit().await?;
     let mut res = respond(200, "text/csv; charset=utf-8", Body::Text(csv));
     let day = crate::util::today(ctx);
     if let Ok(v) = lambda_http::http::HeaderValue::from_str(&format!(
@@ -164,7 +157,9 @@ pub async fn create_technicien(ctx: &Ctx, req: &Request, authed: &Authed) -> Ans
         return Err(Problem::validation());
     };
     may_create(Profile::Technicien, partner.members, partner.techniciens).map_err(quota_problem)?;
-    let (user, mut writes, email_id) = new_account(
+    let mut tx = Tx::new(ctx);
+    let user = new_account(
+        &mut tx,
         ctx,
         &authed.user,
         &person,
@@ -175,9 +170,8 @@ pub async fn create_technicien(ctx: &Ctx, req: &Request, authed: &Authed) -> Ans
     .await?;
     let mut p = partner.clone();
     p.techniciens += 1;
-    let (w, _) = p.update_write()?;
-    writes.push(w);
-    commit(ctx, writes, &[email_id]).await?;
+    tx.write(p.update_write()?.0);
+    tx.commit().await?;
     tracing::info!(user = %user.id, partner = %partner.id, "technicien created");
     Ok(json(201, &view(&user)))
 }
@@ -224,15 +218,10 @@ pub async fn update_technicien(ctx: &Ctx, req: &Request, authed: &Authed) -> Ans
     next.telephone = person.telephone;
     next.email = person.email;
     let (w, next) = next.update_write()?;
-    commit(
-        ctx,
-        vec![
-            w,
-            audit_write(ctx, &id, &authed.user, "account.updated", Some(&target.id))?,
-        ],
-        &[],
-    )
-    .await?;
+    let mut tx = Tx::new(ctx);
+    tx.write(w);
+    tx.audit(&id, &authed.user.id, "account.updated", Some(&target.id))?;
+    tx.commit().await?;
     Ok(json(200, &view(&next)))
 }
 
@@ -242,31 +231,18 @@ pub async fn inactivate_technicien(ctx: &Ctx, req: &Request, authed: &Authed) ->
     require_gestionnaire_of(authed, &id)?;
     partner_access(ctx, authed, &id).await?;
     let target = technicien_of(ctx, req, &id).await?;
-    let (w, email_id) = notify(
-        ctx,
-        &target.email,
-        "Votre compte Espace Partenaires a été inactivé",
-        vec![
-            format!("Bonjour {},", target.display_name()),
-            format!(
-                "Votre compte technicien ({}) de l'Espace Partenaires pour {} a été inactivé par un gestionnaire de votre structure. Vous ne pouvez plus vous connecter avec cet identifiant.",
-                target.identifiant, target.org_name
-            ),
-            "Si vous pensez qu'il s'agit d'une erreur, adressez-vous au gestionnaire de votre structure.".into(),
-        ],
-        None,
-    )?;
+    let mut tx = Tx::new(ctx);
+    tx.notify(&target.email, texts::technicien_inactivated(&target))?;
     let done = lifecycle::inactivate(
         ctx,
         &target.id,
         Reason::Manual,
         &authed.user.id,
         None,
-        vec![w],
+        tx,
         ctx.now(),
     )
     .await?;
-    ep_common::emails::deliver(ctx, &email_id).await?;
     Ok(json(200, &view(&done.user)))
 }
 
@@ -326,28 +302,11 @@ pub async fn exclude(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         .await?
         .map(|c| c.name)
         .unwrap_or_default();
-    let mut extra = Vec::new();
+    let mut tx = Tx::new(ctx);
     let mut email_ids = Vec::new();
     for to in &recipients {
-        let (w, eid) = notify(
-            ctx,
-            to,
-            "Espace Partenaires : exclusion d'un compte de votre structure",
-            vec![
-                "Bonjour,".into(),
-                format!(
-                    "{caisse_name} a inactivé immédiatement le compte {} ({}, identifiant {}) de {} sur l'Espace Partenaires, pour le motif suivant : {label}.",
-                    target.role.label().to_lowercase(),
-                    target.display_name(),
-                    target.identifiant,
-                    access.partner.name
-                ),
-                "Toutes les sessions de ce compte ont été fermées. Cette exclusion met fin à son accès sans délai (article 4.1 de la convention).".into(),
-            ],
-            None,
-        )?;
-        extra.push(w);
-        email_ids.push(eid);
+        let notice = texts::exclusion(&caisse_name, &target, &access.partner.name, label);
+        email_ids.push(tx.notify(to, notice)?);
     }
     let notice = ExclusionNotice {
         id: new_id(),
@@ -361,33 +320,29 @@ pub async fn exclude(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         message_ids: email_ids.clone(),
     };
     let (npk, nsk) = notice_key(&id, now, &notice.id);
-    extra.push(Write::put(
+    tx.put(
         Item::from_record(npk.clone(), nsk.clone(), &notice)?,
         Cond::NotExists,
-    ));
+    );
     for u in &notified_users {
-        extra.push(personal_data_ref(&u.id, &npk, &nsk));
+        tx.write(personal_data_ref(&u.id, &npk, &nsk));
     }
-    extra.push(audit_write(
-        ctx,
+    tx.audit(
         &caisse_id,
-        &authed.user,
+        &authed.user.id,
         "account.excluded",
         Some(&target.id),
-    )?);
+    )?;
     let done = lifecycle::inactivate(
         ctx,
         &target.id,
         Reason::Exclusion(reason),
         &authed.user.id,
         None,
-        extra,
+        tx,
         now,
     )
     .await?;
-    for eid in &email_ids {
-        ep_common::emails::deliver(ctx, eid).await?;
-    }
     Ok(json(
         200,
         &serde_json::json!({ "account": view(&done.user), "notice": notice }),
@@ -437,34 +392,20 @@ pub async fn request_review(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer
     let (rpk, rsk) = review_key(&id, &caisse_id, now);
     let mut p = access.partner.clone();
     p.review_requested_at = Some(now);
-    let (pw, _) = p.update_write()?;
-    let mut writes = vec![
-        Write::put(Item::from_record(rpk, rsk, &review)?, Cond::NotExists),
-        pw,
-        audit_write(ctx, &caisse_id, &authed.user, "review.requested", Some(&id))?,
-        audit_write(ctx, &id, &authed.user, "review.requested", Some(&id))?,
-    ];
-    let mut email_ids = Vec::new();
+    let mut tx = Tx::new(ctx);
+    tx.put(Item::from_record(rpk, rsk, &review)?, Cond::NotExists);
+    tx.write(p.update_write()?.0);
+    tx.audit(&caisse_id, &authed.user.id, "review.requested", Some(&id))?;
+    tx.audit(&id, &authed.user.id, "review.requested", Some(&id))?;
     let link = format!("{}/structure/comptes", ctx.config.public_url);
     for g in accounts_of(ctx, &id)
         .await?
         .iter()
         .filter(|u| u.role == Role::Gestionnaire && u.status == Status::Active)
     {
-        let (w, eid) = notify(
-            ctx,
-            &g.email,
-            "Espace Partenaires : revue des habilitations demandée",
-            vec![
-                format!("Bonjour {},", g.display_name()),
-                "Votre caisse demande une revue des habilitations de votre structure (article 4.2 de la convention) : vérifiez le tableau des comptes, inactivez ceux qui ne sont plus utiles, puis confirmez la revue.".into(),
-            ],
-            Some(("Ouvrir le tableau des habilitations", &link)),
-        )?;
-        writes.push(w);
-        email_ids.push(eid);
+        tx.notify(&g.email, texts::review_requested(g, &link))?;
     }
-    commit(ctx, writes, &email_ids).await?;
+    tx.commit().await?;
     Ok(json(201, &review))
 }
 
@@ -482,36 +423,24 @@ pub async fn confirm_review(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer
         .filter_map(|i| i.parse::<Review>().ok().map(|r| (i, r)))
         .filter(|(_, r)| r.confirmed_at.is_none())
         .collect();
-    let mut writes = Vec::new();
+    let mut tx = Tx::new(ctx);
     for (item, r) in pending.iter().take(50) {
         let mut next = r.clone();
         next.confirmed_at = Some(now);
         next.confirmed_by = Some(authed.user.id.clone());
         next.v = r.v + 1;
-        writes.push(Write::put(
+        tx.put(
             Item::from_record(item.pk(), item.sk(), &next)?,
             Cond::VersionEquals(r.v),
-        ));
-        writes.push(audit_write(
-            ctx,
-            &r.caisse_id,
-            &authed.user,
-            "review.confirmed",
-            Some(&id),
-        )?);
+        );
+        tx.audit(&r.caisse_id, &authed.user.id, "review.confirmed", Some(&id))?;
     }
     let mut p = access.partner.clone();
     p.review_confirmed_at = Some(now);
     let (pw, next) = p.update_write()?;
-    writes.push(pw);
-    writes.push(audit_write(
-        ctx,
-        &id,
-        &authed.user,
-        "review.confirmed",
-        Some(&id),
-    )?);
-    commit(ctx, writes, &[]).await?;
+    tx.write(pw);
+    tx.audit(&id, &authed.user.id, "review.confirmed", Some(&id))?;
+    tx.commit().await?;
     Ok(json(
         200,
         &serde_json::json!({ "review_confirmed_at": next.review_confirmed_at, "reviews_confirmed": pending.len() }),

@@ -7,14 +7,15 @@ use ep_common::ids::new_id;
 use ep_common::lifecycle::{self, Reason, accounts_of};
 use ep_common::partners::{Caisse, Referent, caisse_key, get_caisse};
 use ep_common::sessions::Authed;
-use ep_common::table::{Cond, Index, Query, Write};
+use ep_common::table::{Cond, Index, Query};
+use ep_common::tx::Tx;
 use ep_common::users::{OrgKind, PLATFORM_ORG, Role, Status, User, get_user};
 use ep_domain::types::Email;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::people::{PersonBody, new_account, parse_person};
-use crate::util::{Check, audit_write, commit, forbidden_or_missing, free_text, required};
+use crate::util::{Check, forbidden_or_missing, free_text, required};
 
 type Answer = Result<Response<Body>, Problem>;
 
@@ -123,17 +124,15 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         created_at: ctx.now(),
         v: 1,
     };
-    let writes = vec![
-        Write::put(caisse.to_item()?, Cond::NotExists),
-        audit_write(
-            ctx,
-            PLATFORM_ORG,
-            &authed.user,
-            "caisse.created",
-            Some(&caisse.id),
-        )?,
-    ];
-    commit(ctx, writes, &[]).await?;
+    let mut tx = Tx::new(ctx);
+    tx.put(caisse.to_item()?, Cond::NotExists);
+    tx.audit(
+        PLATFORM_ORG,
+        &authed.user.id,
+        "caisse.created",
+        Some(&caisse.id),
+    )?;
+    tx.commit().await?;
     Ok(json(201, &caisse))
 }
 
@@ -171,17 +170,15 @@ pub async fn update(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     next.alt_contact = alt_contact;
     next.referents = referents;
     next.v += 1;
-    let writes = vec![
-        Write::put(next.to_item()?, Cond::VersionEquals(caisse.v)),
-        audit_write(
-            ctx,
-            &caisse.id,
-            &authed.user,
-            "caisse.updated",
-            Some(&caisse.id),
-        )?,
-    ];
-    commit(ctx, writes, &[]).await?;
+    let mut tx = Tx::new(ctx);
+    tx.put(next.to_item()?, Cond::VersionEquals(caisse.v));
+    tx.audit(
+        &caisse.id,
+        &authed.user.id,
+        "caisse.updated",
+        Some(&caisse.id),
+    )?;
+    tx.commit().await?;
     Ok(json(200, &next))
 }
 
@@ -257,7 +254,9 @@ pub async fn create_agent(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let Some(person) = person else {
         return Err(Problem::validation());
     };
-    let (user_flagged, mut writes, email_id) = new_account(
+    let mut tx = Tx::new(ctx);
+    let user_flagged = new_account(
+        &mut tx,
         ctx,
         &authed.user,
         &person,
@@ -267,8 +266,8 @@ pub async fn create_agent(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     )
     .await?;
     let (cpk, csk) = caisse_key(&caisse.id);
-    writes.push(Write::check(cpk, csk, Cond::Exists));
-    commit(ctx, writes, &[email_id]).await?;
+    tx.check(cpk, csk, Cond::Exists);
+    tx.commit().await?;
     tracing::info!(user = %user_flagged.id, caisse = %caisse.id, "agent created");
     Ok(json(201, &view(&user_flagged)))
 }
@@ -294,7 +293,7 @@ pub async fn inactivate_agent(ctx: &Ctx, req: &Request, authed: &Authed) -> Answ
         Reason::Manual,
         &authed.user.id,
         None,
-        vec![],
+        Tx::new(ctx),
         ctx.now(),
     )
     .await?;

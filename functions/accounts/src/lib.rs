@@ -4,9 +4,13 @@
 
 mod accounts;
 mod caisses;
+mod habilitation;
+mod inactivation;
+mod modification;
 mod partners;
 mod people;
-mod requests;
+mod queue;
+mod texts;
 mod util;
 
 use ep_common::Ctx;
@@ -39,18 +43,18 @@ ep_common::routes! {
     "GET /api/partners/{partner_id}/notices" => Full accounts::notices;
     "POST /api/partners/{partner_id}/reviews" => Full accounts::request_review;
     "POST /api/partners/{partner_id}/reviews/confirm" => Full accounts::confirm_review;
-    "POST /api/partners/{partner_id}/habilitations" => Full requests::create_habilitation;
-    "GET /api/habilitations" => Full requests::list_habilitations;
-    "POST /api/habilitations/{request_id}/approve" => Full requests::approve_habilitation;
-    "POST /api/habilitations/{request_id}/reject" => Full requests::reject_habilitation;
-    "POST /api/partners/{partner_id}/modifications" => Full requests::create_modification;
-    "GET /api/modifications" => Full requests::list_modifications;
-    "POST /api/modifications/{request_id}/apply" => Full requests::apply_modification;
-    "POST /api/modifications/{request_id}/reject" => Full requests::reject_modification;
-    "POST /api/partners/{partner_id}/inactivations" => Full requests::create_inactivation;
-    "GET /api/inactivations" => Full requests::list_inactivations;
-    "POST /api/inactivations/{request_id}/apply" => Full requests::apply_inactivation;
-    "POST /api/inactivations/{request_id}/reject" => Full requests::reject_inactivation;
+    "POST /api/partners/{partner_id}/habilitations" => Full habilitation::create;
+    "GET /api/habilitations" => Full habilitation::list;
+    "POST /api/habilitations/{request_id}/approve" => Full habilitation::approve;
+    "POST /api/habilitations/{request_id}/reject" => Full habilitation::reject;
+    "POST /api/partners/{partner_id}/modifications" => Full modification::create;
+    "GET /api/modifications" => Full modification::list;
+    "POST /api/modifications/{request_id}/apply" => Full modification::apply;
+    "POST /api/modifications/{request_id}/reject" => Full modification::reject;
+    "POST /api/partners/{partner_id}/inactivations" => Full inactivation::create;
+    "GET /api/inactivations" => Full inactivation::list;
+    "POST /api/inactivations/{request_id}/apply" => Full inactivation::apply;
+    "POST /api/inactivations/{request_id}/reject" => Full inactivation::reject;
     "GET /api/help" => FullEvenIfSuspended partners::help;
     "GET /api/emails/failed" => Full failed_emails;
 }

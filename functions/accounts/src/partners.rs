@@ -9,18 +9,22 @@ use ep_common::ids::new_id;
 use ep_common::partners::{
     Convention, Partner, Suspension, caisse_partners_pk, conventions_of, get_caisse, get_partner,
 };
+use ep_common::record::Record;
 use ep_common::sessions::Authed;
-use ep_common::table::{Cond, Index, Query, Write};
+use ep_common::table::{Cond, Index, Query};
+use ep_common::tx::Tx;
 use ep_common::users::{Role, get_user};
 use ep_domain::quota::quota_for;
-use ep_domain::types::{Functionality, PartnerCategory, is_webmail_domain};
+use ep_domain::types::{
+    ConventionState, Functionality, PartnerCategory, PartnerStatus, is_webmail_domain,
+};
 use jiff::civil::Date;
 use lambda_http::{Body, Request, Response};
 use serde::{Deserialize, Serialize};
 
 use crate::util::{
-    Check, PartnerAccess, audit_write, commit, forbidden_or_missing, page_from, partner_access,
-    require_agent, required, today,
+    Check, PartnerAccess, forbidden_or_missing, page_from, partner_access, require_agent, required,
+    today,
 };
 
 type Answer = Result<Response<Body>, Problem>;
@@ -190,7 +194,7 @@ pub struct PartnerView<'a> {
     pub habilitated: bool,
     pub members: u32,
     pub allowed_domains: &'a [String],
-    pub status: &'a str,
+    pub status: PartnerStatus,
     pub suspension: Option<&'a Suspension>,
     pub gestionnaires: QuotaView,
     pub techniciens: QuotaView,
@@ -205,7 +209,7 @@ pub struct ConventionView {
     pub caisse_name: String,
     pub start: Date,
     pub end: Option<Date>,
-    pub state: String,
+    pub state: ConventionState,
     pub active: bool,
     pub functionalities: Vec<FunctionalityView>,
 }
@@ -226,7 +230,7 @@ async fn convention_view(ctx: &Ctx, c: &Convention) -> Result<ConventionView, Pr
         caisse_name,
         start: c.start,
         end: c.end,
-        state: c.state.clone(),
+        state: c.state,
         active: c.is_active_on(today(ctx)),
         functionalities: c
             .functionalities
@@ -260,7 +264,7 @@ pub async fn partner_view<'a>(
         habilitated: category.is_habilitated(),
         members: p.members,
         allowed_domains: &p.allowed_domains,
-        status: &p.status,
+        status: p.status,
         suspension: p.suspension.as_ref(),
         gestionnaires: QuotaView {
             used: p.gestionnaires,
@@ -345,7 +349,7 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         category: f.category.code().to_owned(),
         members: f.members,
         allowed_domains: f.domains,
-        status: "active".into(),
+        status: PartnerStatus::Active,
         suspension: None,
         gestionnaires: 0,
         techniciens: 0,
@@ -361,29 +365,26 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         partner_name: partner.name.clone(),
         start,
         end,
-        state: "active".into(),
+        state: ConventionState::Active,
         functionalities,
         v: 1,
     };
-    let writes = vec![
-        Write::put(partner.to_item()?, Cond::NotExists),
-        Write::put(convention.to_item()?, Cond::NotExists),
-        audit_write(
-            ctx,
-            &caisse_id,
-            &authed.user,
-            "partner.created",
-            Some(&partner.id),
-        )?,
-        audit_write(
-            ctx,
-            &partner.id,
-            &authed.user,
-            "partner.created",
-            Some(&partner.id),
-        )?,
-    ];
-    commit(ctx, writes, &[]).await?;
+    let mut tx = Tx::new(ctx);
+    tx.put(partner.to_item()?, Cond::NotExists);
+    tx.put(convention.to_item()?, Cond::NotExists);
+    tx.audit(
+        &caisse_id,
+        &authed.user.id,
+        "partner.created",
+        Some(&partner.id),
+    )?;
+    tx.audit(
+        &partner.id,
+        &authed.user.id,
+        "partner.created",
+        Some(&partner.id),
+    )?;
+    tx.commit().await?;
     let v = partner_view(ctx, &partner, std::slice::from_ref(&convention)).await?;
     Ok(json(201, &v))
 }
@@ -418,20 +419,19 @@ pub async fn update(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     next.members = f.members;
     next.allowed_domains = f.domains;
     let (w, next) = next.update_write()?;
-    let mut writes = vec![
-        w,
-        audit_write(ctx, &p.id, &authed.user, "partner.updated", Some(&p.id))?,
-    ];
+    let mut tx = Tx::new(ctx);
+    tx.write(w);
+    tx.audit(&p.id, &authed.user.id, "partner.updated", Some(&p.id))?;
     // Keep the caisses' partner lists in step with the name.
     if next.name != p.name {
         for c in conventions_of(ctx.table.as_ref(), &p.id).await? {
             let mut c2 = c.clone();
             c2.partner_name = next.name.clone();
             let (w, _) = c2.update_write()?;
-            writes.push(w);
+            tx.write(w);
         }
     }
-    commit(ctx, writes, &[]).await?;
+    tx.commit().await?;
     let convs = visible_conventions(ctx, &access).await?;
     Ok(json(200, &partner_view(ctx, &next, &convs).await?))
 }
@@ -455,22 +455,15 @@ pub async fn update_convention(ctx: &Ctx, req: &Request, authed: &Authed) -> Ans
     next.end = end;
     next.functionalities = functionalities;
     // A convention given a later end date again is back in force.
-    if next.state == "ended" && end.is_none_or(|e| e >= today(ctx)) {
-        next.state = "active".into();
+    if next.state == ConventionState::Ended && end.is_none_or(|e| e >= today(ctx)) {
+        next.state = ConventionState::Active;
     }
     let (w, next) = next.update_write()?;
-    let writes = vec![
-        w,
-        audit_write(
-            ctx,
-            &caisse_id,
-            &authed.user,
-            "convention.updated",
-            Some(&id),
-        )?,
-        audit_write(ctx, &id, &authed.user, "convention.updated", Some(&id))?,
-    ];
-    commit(ctx, writes, &[]).await?;
+    let mut tx = Tx::new(ctx);
+    tx.write(w);
+    tx.audit(&caisse_id, &authed.user.id, "convention.updated", Some(&id))?;
+    tx.audit(&id, &authed.user.id, "convention.updated", Some(&id))?;
+    tx.commit().await?;
     Ok(json(200, &convention_view(ctx, &next).await?))
 }
 
@@ -501,7 +494,7 @@ pub async fn suspend(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         ));
     }
     let mut next = p.clone();
-    next.status = "suspended".into();
+    next.status = PartnerStatus::Suspended;
     next.suspension = Some(Suspension {
         caisse_id: caisse_id.clone(),
         by: authed.user.id.clone(),
@@ -509,18 +502,11 @@ pub async fn suspend(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         reason: reason.to_owned(),
     });
     let (w, next) = next.update_write()?;
-    let writes = vec![
-        w,
-        audit_write(
-            ctx,
-            &caisse_id,
-            &authed.user,
-            "partner.suspended",
-            Some(&id),
-        )?,
-        audit_write(ctx, &id, &authed.user, "partner.suspended", Some(&id))?,
-    ];
-    commit(ctx, writes, &[]).await?;
+    let mut tx = Tx::new(ctx);
+    tx.write(w);
+    tx.audit(&caisse_id, &authed.user.id, "partner.suspended", Some(&id))?;
+    tx.audit(&id, &authed.user.id, "partner.suspended", Some(&id))?;
+    tx.commit().await?;
     tracing::info!(partner = %id, "partner suspended");
     let convs = visible_conventions(ctx, &access).await?;
     Ok(json(200, &partner_view(ctx, &next, &convs).await?))
@@ -551,21 +537,14 @@ pub async fn reinstate(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         }
     }
     let mut next = p.clone();
-    next.status = "active".into();
+    next.status = PartnerStatus::Active;
     next.suspension = None;
     let (w, next) = next.update_write()?;
-    let writes = vec![
-        w,
-        audit_write(
-            ctx,
-            &caisse_id,
-            &authed.user,
-            "partner.reinstated",
-            Some(&id),
-        )?,
-        audit_write(ctx, &id, &authed.user, "partner.reinstated", Some(&id))?,
-    ];
-    commit(ctx, writes, &[]).await?;
+    let mut tx = Tx::new(ctx);
+    tx.write(w);
+    tx.audit(&caisse_id, &authed.user.id, "partner.reinstated", Some(&id))?;
+    tx.audit(&id, &authed.user.id, "partner.reinstated", Some(&id))?;
+    tx.commit().await?;
     let convs = visible_conventions(ctx, &access).await?;
     Ok(json(200, &partner_view(ctx, &next, &convs).await?))
 }

@@ -3,12 +3,12 @@
 
 use ep_common::Ctx;
 use ep_common::bootstrap::activation_link;
-use ep_common::emails;
 use ep_common::ids::new_id;
 use ep_common::mail::compose;
-use ep_common::table::{StoreError, Write};
+use ep_common::table::StoreError;
 use ep_common::templates;
 use ep_common::tokens::{self, Purpose};
+use ep_common::tx::Tx;
 use ep_common::users::{NewAccount, OrgKind, Role, User, new_identifiant};
 use ep_domain::types::{Civilite, Email, Fonction, FrenchPhone, PersonName, ProfessionalEmail};
 use serde::Deserialize;
@@ -100,13 +100,14 @@ pub fn parse_person(
 /// emailed; `settle` sets what only the caller knows (admin flag, attachment) before
 /// the record is written. Returns the account and the email id to deliver after commit.
 pub async fn new_account(
+    tx: &mut Tx<'_>,
     ctx: &Ctx,
     actor: &User,
     person: &Person,
     role: Role,
     org: (OrgKind, &str, &str),
     settle: impl FnOnce(&mut User),
-) -> Result<(User, Vec<Write>, String), StoreError> {
+) -> Result<User, StoreError> {
     let now = ctx.now();
     let identifiant = new_identifiant(ctx.table.as_ref(), &person.prenom, &person.nom).await?;
     let mut user = User::pending(
@@ -142,29 +143,8 @@ pub async fn new_account(
     );
     let email =
         compose(&content, &new_id(), now).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    let mut writes = user.create_writes()?;
-    writes.push(token_write);
-    writes.push(emails::enqueue(&email, now)?);
-    writes.push(crate::util::audit_write(
-        ctx,
-        org.1,
-        actor,
-        "account.created",
-        Some(&user.id),
-    )?);
-    Ok((user, writes, email.id))
-}
-
-/// A notification email as a write, and its id.
-pub fn notify(
-    ctx: &Ctx,
-    to: &str,
-    subject: &str,
-    paragraphs: Vec<String>,
-    link: Option<(&str, &str)>,
-) -> Result<(Write, String), StoreError> {
-    let content = templates::simple(&ctx.config.mail_from, to, subject, paragraphs, link);
-    let email =
-        compose(&content, &new_id(), ctx.now()).map_err(|e| StoreError::Invalid(e.to_string()))?;
-    Ok((emails::enqueue(&email, ctx.now())?, email.id))
+    tx.extend(user.create_writes()?).write(token_write);
+    tx.raw_email(&email)?;
+    tx.audit(org.1, &actor.id, "account.created", Some(&user.id))?;
+    Ok(user)
 }

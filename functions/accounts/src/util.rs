@@ -1,12 +1,11 @@
 //! Helpers of the accounts function: access rules, field validation, writes.
 
 use ep_common::Ctx;
-use ep_common::audit;
 use ep_common::http::Problem;
 use ep_common::partners::{Convention, Partner, get_convention, get_partner};
 use ep_common::sessions::Authed;
-use ep_common::table::{StoreError, Write};
-use ep_common::users::{Role, User};
+use ep_common::table::StoreError;
+use ep_common::users::Role;
 use ep_domain::FieldError;
 
 /// Collects field errors into one 422 problem.
@@ -125,41 +124,6 @@ pub fn require_gestionnaire_of(authed: &Authed, partner_id: &str) -> Result<(), 
     } else {
         Err(forbidden_or_missing())
     }
-}
-
-pub fn audit_write(
-    ctx: &Ctx,
-    org: &str,
-    actor: &User,
-    action: &str,
-    target: Option<&str>,
-) -> Result<Write, StoreError> {
-    audit::record(
-        org,
-        audit::event(ctx.now(), &actor.id, action, target),
-        ctx.config.audit_retention_months,
-    )
-}
-
-pub fn conflict(e: StoreError) -> Problem {
-    match e {
-        StoreError::TransactionCanceled { .. } | StoreError::ConditionFailed => Problem::new(
-            409,
-            "conflict",
-            "Modification simultanée",
-            "Les données ont été modifiées entre-temps : rechargez la page puis recommencez.",
-        ),
-        other => other.into(),
-    }
-}
-
-/// Runs a transaction and sends its pending emails after commit.
-pub async fn commit(ctx: &Ctx, writes: Vec<Write>, email_ids: &[String]) -> Result<(), Problem> {
-    ctx.table.transact(writes).await.map_err(conflict)?;
-    for id in email_ids {
-        ep_common::emails::deliver(ctx, id).await?;
-    }
-    Ok(())
 }
 
 pub fn today(ctx: &Ctx) -> jiff::civil::Date {

@@ -13,6 +13,7 @@ use ep_common::emails;
 use ep_common::http::{Problem, json, parse_json, source_ip};
 use ep_common::ids::new_id;
 use ep_common::mail::compose;
+use ep_common::record::Record;
 use ep_common::sessions::{self, Authed, Gate};
 use ep_common::table::{Cond, StoreError, Write};
 use ep_common::templates;

@@ -4,12 +4,15 @@
 //! conventions). One transaction: the account, the partner's quota counters, the
 //! re-attached techniciens, the audit event and whatever the caller adds.
 
+use ep_domain::lifecycle::LifecycleError as DomainError;
 use jiff::Timestamp;
 
 use crate::audit;
 use crate::context::Ctx;
 use crate::partners::{Partner, get_partner};
-use crate::table::{Index, Query, StoreError, Write};
+use crate::record::Record;
+use crate::table::{Index, Query, StoreError};
+use crate::tx::Tx;
 use crate::users::{OrgKind, Role, Status, User, get_user, org_users_pk};
 
 /// Why an account is inactivated (stored on the account, in the audit trail).
@@ -61,29 +64,38 @@ impl From<LifecycleError> for crate::http::Problem {
         use crate::http::Problem;
         match e {
             LifecycleError::NotFound => Problem::not_found(),
-            LifecycleError::AlreadyInactive => Problem::new(
+            LifecycleError::AlreadyInactive => DomainError::AlreadyInactive.into(),
+            LifecycleError::LastGestionnaire => DomainError::LastActiveGestionnaire.into(),
+            LifecycleError::BadSuccessor => DomainError::InvalidSuccessor.into(),
+            LifecycleError::Conflict => crate::tx::conflict(StoreError::ConditionFailed),
+            LifecycleError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// The one catalogue of answers to the account-lifecycle rules: the same refusal
+/// has the same code and French message whichever endpoint meets it.
+impl From<DomainError> for crate::http::Problem {
+    fn from(e: DomainError) -> Self {
+        use crate::http::Problem;
+        let message = e.to_string();
+        match e {
+            DomainError::AccountNotFound | DomainError::NotAllowed => Problem::not_found(),
+            DomainError::AlreadyInactive => Problem::new(
                 409,
                 "account.already_inactive",
                 "Compte déjà inactif",
-                "Ce compte est déjà inactif.",
+                message,
             ),
-            LifecycleError::LastGestionnaire => Problem::new(
+            DomainError::LastActiveGestionnaire => Problem::new(
                 409,
                 "account.last_gestionnaire",
                 "Dernier gestionnaire",
-                "Le dernier gestionnaire actif d'une structure ne peut pas être inactivé : la structure doit d'abord faire habiliter un nouveau gestionnaire.",
+                message,
             ),
-            LifecycleError::BadSuccessor => Problem::validation().field(
-                "successor_id",
-                "Choisissez un autre gestionnaire actif de la structure pour reprendre les techniciens.",
-            ),
-            LifecycleError::Conflict => Problem::new(
-                409,
-                "conflict",
-                "Modification simultanée",
-                "Les comptes ont été modifiés entre-temps : rechargez la page puis recommencez.",
-            ),
-            LifecycleError::Store(e) => e.into(),
+            DomainError::NoticeTooShort { .. } => Problem::validation().field("wanted_on", message),
+            DomainError::InvalidSuccessor => Problem::validation().field("successor_id", message),
+            DomainError::WrongProfile { .. } => Problem::validation().field("user_id", message),
         }
     }
 }
@@ -120,15 +132,15 @@ fn decrement(partner: &mut Partner, user: &User) {
 
 /// Inactivates `user_id` now: status, reason, sessions ended (epoch), quota counters,
 /// techniciens re-attached (gestionnaire: to `successor`, else to the most recently
-/// created other active gestionnaire), audit event, plus `extra` writes — all in one
-/// transaction. Returns the inactivated account.
+/// created other active gestionnaire), audit event, plus the caller's writes — all in one
+/// transaction with what the caller put in `tx`. Returns the inactivated account.
 pub async fn inactivate(
     ctx: &Ctx,
     user_id: &str,
     reason: Reason,
     actor: &str,
     successor: Option<&str>,
-    extra: Vec<Write>,
+    tx: Tx<'_>,
     now: Timestamp,
 ) -> Result<Inactivated, LifecycleError> {
     let user = get_user(ctx.table.as_ref(), user_id)
@@ -137,7 +149,8 @@ pub async fn inactivate(
     if user.status == Status::Inactive {
         return Err(LifecycleError::AlreadyInactive);
     }
-    let mut writes = extra;
+    let mut tx = tx;
+    let mut writes = Vec::new();
     let mut reattached = Vec::new();
     let mut chosen = None;
     let mut partner = None;
@@ -147,39 +160,26 @@ pub async fn inactivate(
             .ok_or(LifecycleError::NotFound)?;
         if user.role == Role::Gestionnaire {
             let accounts = accounts_of(ctx, &user.org_id).await?;
-            let mut others: Vec<&User> = accounts
-                .iter()
-                .filter(|u| {
-                    u.id != user.id && u.role == Role::Gestionnaire && u.status == Status::Active
-                })
-                .collect();
-            others.sort_by_key(|u| std::cmp::Reverse(u.created_at));
-            let target = match successor {
-                Some(id) => Some(
-                    others
-                        .iter()
-                        .find(|u| u.id == id)
-                        .copied()
-                        .ok_or(LifecycleError::BadSuccessor)?,
-                ),
-                None => others.first().copied(),
-            };
-            if target.is_none() && !reason.may_take_last_gestionnaire() {
-                return Err(LifecycleError::LastGestionnaire);
-            }
-            if let Some(target) = target {
-                chosen = Some(target.id.clone());
-                for t in accounts.iter().filter(|u| {
-                    u.role == Role::Technicien
-                        && u.status != Status::Inactive
-                        && u.attached_to.as_deref() == Some(user.id.as_str())
-                }) {
+            let views: Vec<_> = accounts.iter().map(User::account_view).collect();
+            let plan = ep_domain::lifecycle::plan_reattachment(
+                &views,
+                &user.account_view(),
+                successor,
+                reason.may_take_last_gestionnaire(),
+            )
+            .map_err(|e| match e {
+                DomainError::LastActiveGestionnaire => LifecycleError::LastGestionnaire,
+                _ => LifecycleError::BadSuccessor,
+            })?;
+            if let Some(target) = &plan.to {
+                chosen = Some(target.clone());
+                for t in accounts.iter().filter(|u| plan.techniciens.contains(&u.id)) {
                     let mut moved = t.clone();
-                    moved.attached_to = Some(target.id.clone());
+                    moved.attached_to = Some(target.clone());
                     let (w, _) = moved.update_write()?;
                     writes.push(w);
                     let mut ev = audit::event(now, actor, "account.reattached", Some(&t.id));
-                    ev.detail = Some(format!("to={}", target.id));
+                    ev.detail = Some(format!("to={target}"));
                     writes.push(audit::record(
                         &user.org_id,
                         ev,
@@ -211,7 +211,8 @@ pub async fn inactivate(
         ev,
         ctx.config.audit_retention_months,
     )?);
-    match ctx.table.transact(writes).await {
+    tx.extend(writes);
+    match tx.commit_or_store_error().await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { .. }) => return Err(LifecycleError::Conflict),
         Err(e) => return Err(e.into()),

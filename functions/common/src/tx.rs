@@ -22,6 +22,15 @@ use crate::mail::{RawEmail, compose};
 use crate::table::{Cond, Item, StoreError, Write};
 use crate::templates;
 
+/// The words of a notification email: subject, paragraphs, an optional link
+/// `(label, url)`. Never the assuré's identity, free text or documents.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Notice {
+    pub subject: String,
+    pub paragraphs: Vec<String>,
+    pub link: Option<(String, String)>,
+}
+
 /// The writes of one transaction, and the emails to deliver once it is committed.
 pub struct Tx<'a> {
     ctx: &'a Ctx,
@@ -133,6 +142,12 @@ impl<'a> Tx<'a> {
         Ok(email.id)
     }
 
+    /// A notification built by a function's texts module, sent after commit.
+    pub fn notify(&mut self, to: &str, notice: Notice) -> Result<String, StoreError> {
+        let link = notice.link.as_ref().map(|(l, u)| (l.as_str(), u.as_str()));
+        self.email(to, &notice.subject, notice.paragraphs, link)
+    }
+
     /// Number of writes so far.
     pub fn len(&self) -> usize {
         self.writes.len()
@@ -146,14 +161,16 @@ impl<'a> Tx<'a> {
     /// between) is a 409 the user can act on. Then delivers the emails: one that
     /// cannot be sent now stays pending for the maintenance function.
     pub async fn commit(self) -> Result<(), Problem> {
+        self.commit_or_store_error().await.map_err(conflict)
+    }
+
+    /// Like `commit`, for a caller that tells a failed condition apart itself
+    /// (`StoreError::TransactionCanceled`).
+    pub async fn commit_or_store_error(self) -> Result<(), StoreError> {
         if self.writes.is_empty() {
             return Ok(());
         }
-        self.ctx
-            .table
-            .transact(self.writes)
-            .await
-            .map_err(conflict)?;
+        self.ctx.table.transact(self.writes).await?;
         for id in &self.emails {
             if let Err(e) = emails::deliver(self.ctx, id).await {
                 // Committed: the maintenance run retries it.

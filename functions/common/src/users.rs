@@ -5,6 +5,7 @@
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 
+use crate::record::Record;
 use crate::table::{Cond, Item, StoreError, Table, Write};
 
 /// What an account is (SPEC §1).
@@ -148,6 +149,28 @@ pub struct NewAccount {
 }
 
 impl User {
+    /// The account as the domain rules see it (partner accounts; other roles are
+    /// seen as techniciens, which no partner rule involves).
+    pub fn account_view(&self) -> ep_domain::lifecycle::AccountView {
+        use ep_domain::types::{AccountStatus, Profile};
+        ep_domain::lifecycle::AccountView {
+            id: self.id.clone(),
+            partner_id: self.org_id.clone(),
+            profile: if self.role == Role::Gestionnaire {
+                Profile::Gestionnaire
+            } else {
+                Profile::Technicien
+            },
+            status: match self.status {
+                Status::Pending => AccountStatus::Pending,
+                Status::Active => AccountStatus::Active,
+                Status::Inactive => AccountStatus::Inactive,
+            },
+            created_at: self.created_at,
+            attached_to: self.attached_to.clone(),
+        }
+    }
+
     /// A new `pending` account (its holder creates the password from the emailed link).
     pub fn pending(id: String, identifiant: String, a: NewAccount, now: Timestamp) -> User {
         User {
@@ -185,7 +208,7 @@ impl User {
     /// The item of this record (gsi1: listed under its organisation). In the due
     /// index: an inactive account at its purge date (inactivation + 6 months), an
     /// active one at its password-expiry reminder.
-    pub fn to_item(&self) -> Result<Item, StoreError> {
+    fn item(&self) -> Result<Item, StoreError> {
         let (pk, sk) = user_key(&self.id);
         let mut item = Item::from_record(pk, sk, self)?
             .with("gsi1pk", org_users_pk(&self.org_id))
@@ -202,16 +225,6 @@ impl User {
             _ => {}
         }
         Ok(item)
-    }
-
-    /// Writes a changed record, if nobody changed it since it was read (`v`).
-    pub fn update_write(&self) -> Result<(Write, User), StoreError> {
-        let mut next = self.clone();
-        next.v = self.v + 1;
-        Ok((
-            Write::put(next.to_item()?, Cond::VersionEquals(self.v)),
-            next,
-        ))
     }
 
     /// The writes creating this account: the record and its unique identifiant.
@@ -296,3 +309,4 @@ pub fn personal_data_ref(user_id: &str, pk: &str, sk: &str) -> Write {
         .with("ref_sk", sk);
     Write::put(item, Cond::None)
 }
+crate::versioned!(User);

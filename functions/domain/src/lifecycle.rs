@@ -261,13 +261,47 @@ pub fn decide_gestionnaire_inactivation(
             earliest,
         });
     }
-    let default =
-        default_successor(req.accounts, target).ok_or(LifecycleError::LastActiveGestionnaire)?;
-    let successor = match req.successor_id {
-        None => default,
+    let reattachment = plan_reattachment(req.accounts, target, req.successor_id, false)?;
+    Ok(GestionnaireInactivationPlan {
+        target_id: target.id.clone(),
+        effective_on: req.wanted_on,
+        reattach_to: reattachment.to.unwrap_or_default(),
+        techniciens_to_reattach: reattachment.techniciens,
+    })
+}
+
+/// Who takes over the techniciens of an account that leaves.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reattachment {
+    /// The gestionnaire they are re-attached to; `None` for a technicien, or when
+    /// the last gestionnaire leaves (exclusion, end of the last convention).
+    pub to: Option<String>,
+    /// Techniciens (not inactive) attached to the account that leaves.
+    pub techniciens: Vec<String>,
+}
+
+/// The one rule of succession (§2.2.3), for every kind of inactivation (signalled,
+/// applied by the caisse, scheduled, exclusion, end of convention): a gestionnaire
+/// that leaves hands its techniciens to `successor_id` if given (it must be another
+/// **active** gestionnaire of the partner), else to the **most recently created**
+/// other active gestionnaire (ties: smallest id). Without any, the last active
+/// gestionnaire cannot leave, unless `may_leave_none` (exclusion, convention end).
+pub fn plan_reattachment(
+    accounts: &[AccountView],
+    target: &AccountView,
+    successor_id: Option<&str>,
+    may_leave_none: bool,
+) -> Result<Reattachment, LifecycleError> {
+    if target.profile != Profile::Gestionnaire {
+        return Ok(Reattachment {
+            to: None,
+            techniciens: Vec::new(),
+        });
+    }
+    let successor = match successor_id {
+        None => default_successor(accounts, target),
         Some(id) => {
-            let s = req
-                .accounts
+            let s = accounts
                 .iter()
                 .find(|a| a.id == id)
                 .ok_or(LifecycleError::InvalidSuccessor)?;
@@ -278,15 +312,20 @@ pub fn decide_gestionnaire_inactivation(
             {
                 return Err(LifecycleError::InvalidSuccessor);
             }
-            s
+            Some(s)
         }
     };
-    Ok(GestionnaireInactivationPlan {
-        target_id: target.id.clone(),
-        effective_on: req.wanted_on,
-        reattach_to: successor.id.clone(),
-        techniciens_to_reattach: attached_techniciens(req.accounts, target),
-    })
+    match successor {
+        Some(s) => Ok(Reattachment {
+            to: Some(s.id.clone()),
+            techniciens: attached_techniciens(accounts, target),
+        }),
+        None if may_leave_none => Ok(Reattachment {
+            to: None,
+            techniciens: Vec::new(),
+        }),
+        None => Err(LifecycleError::LastActiveGestionnaire),
+    }
 }
 
 // ----------------------------------------------------------------- techniciens

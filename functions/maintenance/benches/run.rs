@@ -24,9 +24,13 @@ use ep_common::audit;
 use ep_common::clock::ManualClock;
 use ep_common::config::Config;
 use ep_common::embedded::{self, SqliteTable};
-use ep_common::partners::{Caisse, Convention, HabilitationRequest, InactivationRequest, Partner};
+use ep_common::partners::{
+    Caisse, Convention, Decision, HabilitationRequest, InactivationRequest, Partner,
+};
+use ep_common::record::Record;
 use ep_common::table::{Item, Write};
 use ep_common::users::{NewAccount, OrgKind, Role, Status, User};
+use ep_domain::types::{ConventionState, PartnerStatus};
 use jiff::{SignedDuration, Timestamp};
 
 const NOW: &str = "2026-11-26T09:00:00Z";
@@ -91,7 +95,7 @@ fn partner(id: &str, g: u32, t: u32) -> Partner {
         category: "ccas".into(),
         members: 30,
         allowed_domains: vec!["structure.example.org".into()],
-        status: "active".into(),
+        status: PartnerStatus::Active,
         suspension: None,
         gestionnaires: g,
         techniciens: t,
@@ -110,7 +114,7 @@ fn convention(partner: &str, caisse: &str, end: Option<jiff::civil::Date>) -> Co
         partner_name: format!("CCAS {partner}"),
         start: jiff::civil::Date::constant(2025, 1, 1),
         end,
-        state: "active".into(),
+        state: ConventionState::Active,
         functionalities: vec!["contact".into(), "dossier".into()],
         v: 1,
     }
@@ -243,10 +247,7 @@ async fn seed_due(ctx: &Ctx, table: &SqliteTable, round: usize) {
             successor_id: None,
             received_at: now - days(20),
             submitted_by: "a2x0".into(),
-            state: "scheduled".into(),
-            decided_at: None,
-            decided_by: None,
-            reason: None,
+            decision: Decision::open(),
             v: 1,
         };
         items.push(req.to_item().expect("item"));
@@ -287,11 +288,8 @@ async fn seed_due(ctx: &Ctx, table: &SqliteTable, round: usize) {
             email: "camille@structure.example.org".into(),
             received_at: received,
             due_on: ep_domain::calendar::habilitation_due(received),
-            state: "pending".into(),
+            decision: Decision::open(),
             submitted_by: "a3x0".into(),
-            decided_at: None,
-            decided_by: None,
-            reason: None,
             account_id: None,
             overdue_alerted_at: None,
             v: 1,

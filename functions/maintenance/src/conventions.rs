@@ -15,9 +15,12 @@ use ep_common::lifecycle::{self, LifecycleError, Reason, accounts_of};
 use ep_common::partners::{
     Convention, DUE_CONVENTION_END, conventions_of, get_partner, partner_key,
 };
+use ep_common::record::Record;
 use ep_common::table::{Cond, Item, StoreError, Write};
+use ep_common::tx::Tx;
 use ep_common::users::{Role, Status};
 use ep_domain::calendar::paris_date;
+use ep_domain::types::ConventionState;
 use jiff::Timestamp;
 
 use crate::SYSTEM;
@@ -39,7 +42,7 @@ async fn end_one(ctx: &ep_common::Ctx, item: Item, now: Timestamp) -> Result<Out
         return Ok(Outcome::Skipped);
     };
     let conv: Convention = fresh.parse()?;
-    if conv.state != "active" {
+    if conv.state != ConventionState::Active {
         return Ok(Outcome::Skipped);
     }
     let today = paris_date(now);
@@ -92,7 +95,7 @@ async fn end_one(ctx: &ep_common::Ctx, item: Item, now: Timestamp) -> Result<Out
         }
     }
     let mut ended = conv.clone();
-    ended.state = "ended".into();
+    ended.state = ConventionState::Ended;
     let (w, _) = ended.update_write()?;
     writes.push(w);
     let detail = if others_in_force {
@@ -136,7 +139,7 @@ async fn inactivate(
             Reason::ConventionEnd,
             SYSTEM,
             None,
-            vec![],
+            Tx::new(ctx),
             now,
         )
         .await

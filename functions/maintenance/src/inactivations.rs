@@ -11,8 +11,12 @@
 use ep_common::Ctx;
 use ep_common::audit;
 use ep_common::lifecycle::{self, LifecycleError, Reason};
-use ep_common::partners::{DUE_INACTIVATION, InactivationRequest};
+use ep_common::partners::{
+    CaisseRequest, DUE_INACTIVATION, InactivationRequest, InactivationState, RequestState,
+};
+use ep_common::record::Record;
 use ep_common::table::{Item, StoreError, Write};
+use ep_common::tx::Tx;
 use jiff::Timestamp;
 
 use crate::SYSTEM;
@@ -33,15 +37,11 @@ pub(crate) async fn run(k: &mut Kinds<'_>) -> Result<Counts, StoreError> {
 /// The request closed in `state` (with a reason code), as a write.
 fn closing(
     req: &InactivationRequest,
-    state: &str,
+    state: InactivationState,
     reason: Option<&str>,
     now: Timestamp,
 ) -> Result<Write, StoreError> {
-    let mut next = req.clone();
-    next.state = state.into();
-    next.decided_at = Some(now);
-    next.decided_by = Some(SYSTEM.into());
-    next.reason = reason.map(str::to_owned);
+    let next = req.decided(state, SYSTEM, now, reason.map(str::to_owned));
     Ok(next.update_write()?.0)
 }
 
@@ -53,7 +53,7 @@ async fn apply_one(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome, Sto
             return Ok(Outcome::Skipped);
         };
         let req: InactivationRequest = fresh.parse()?;
-        if req.state != "scheduled" {
+        if !req.is_open() {
             return Ok(Outcome::Skipped);
         }
         let successor = if successor_gone {
@@ -61,14 +61,15 @@ async fn apply_one(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome, Sto
         } else {
             req.successor_id.as_deref()
         };
-        let done = closing(&req, "done", None, now)?;
+        let mut tx = Tx::new(ctx);
+        tx.write(closing(&req, InactivationState::Done, None, now)?);
         let result = lifecycle::inactivate(
             ctx,
             &req.user_id,
             Reason::Scheduled,
             SYSTEM,
             successor,
-            vec![done],
+            tx,
             now,
         )
         .await;
@@ -80,13 +81,27 @@ async fn apply_one(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome, Sto
             Err(LifecycleError::BadSuccessor) => successor_gone = true,
             Err(LifecycleError::Conflict) => {}
             Err(LifecycleError::LastGestionnaire) => {
-                return close(ctx, &req, "rejected", "last_gestionnaire", now).await;
+                return close(
+                    ctx,
+                    &req,
+                    InactivationState::Rejected,
+                    "last_gestionnaire",
+                    now,
+                )
+                .await;
             }
             Err(LifecycleError::NotFound) => {
-                return close(ctx, &req, "rejected", "account_not_found", now).await;
+                return close(
+                    ctx,
+                    &req,
+                    InactivationState::Rejected,
+                    "account_not_found",
+                    now,
+                )
+                .await;
             }
             Err(LifecycleError::AlreadyInactive) => {
-                return close(ctx, &req, "done", "already_inactive", now).await;
+                return close(ctx, &req, InactivationState::Done, "already_inactive", now).await;
             }
             Err(LifecycleError::Store(e)) => return Err(e),
         }
@@ -101,12 +116,12 @@ async fn apply_one(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome, Sto
 async fn close(
     ctx: &Ctx,
     req: &InactivationRequest,
-    state: &str,
+    state: InactivationState,
     reason: &str,
     now: Timestamp,
 ) -> Result<Outcome, StoreError> {
     let mut writes = vec![closing(req, state, Some(reason), now)?];
-    let action = if state == "rejected" {
+    let action = if state == InactivationState::Rejected {
         "inactivation.rejected"
     } else {
         "inactivation.closed"
@@ -118,7 +133,7 @@ async fn close(
     }
     match ctx.table.transact(writes).await {
         Ok(()) => {
-            tracing::info!(request = %req.id, state, reason, "scheduled inactivation not applied");
+            tracing::info!(request = %req.id, state = state.code(), reason, "scheduled inactivation not applied");
             Ok(Outcome::Closed)
         }
         Err(StoreError::TransactionCanceled { .. }) => Ok(Outcome::Skipped),

@@ -22,6 +22,7 @@ use ep_common::audit;
 use ep_common::ids::pseudonym;
 use ep_common::lifecycle::accounts_of;
 use ep_common::partners::{DUE_PURGE, ExclusionNotice, HabilitationRequest, ModificationRequest};
+use ep_common::record::Record;
 use ep_common::table::{Cond, Index, Item, MAX_TRANSACT_ITEMS, Query, StoreError, Write};
 use ep_common::users::{PERSONAL_REF_PREFIX, Status, User, ident_key, purge_at, user_key};
 use jiff::Timestamp;

@@ -11,7 +11,10 @@ use ep_common::emails;
 use ep_common::ids::new_id;
 use ep_common::lifecycle::accounts_of;
 use ep_common::mail::{EmailContent, compose};
-use ep_common::partners::{DUE_HAB_OVERDUE, DUE_PASSWORD_REMINDER, HabilitationRequest};
+use ep_common::partners::{
+    CaisseRequest, DUE_HAB_OVERDUE, DUE_PASSWORD_REMINDER, HabilitationRequest,
+};
+use ep_common::record::Record;
 use ep_common::sessions::password_expires_at;
 use ep_common::table::{MAX_TRANSACT_ITEMS, StoreError, Write};
 use ep_common::users::{Role, Status, User};
@@ -138,7 +141,7 @@ async fn alert_one(
         return Ok(Outcome::Skipped);
     };
     let req: HabilitationRequest = fresh.parse()?;
-    if req.state != "pending" || req.overdue_alerted_at.is_some() {
+    if !req.is_open() || req.overdue_alerted_at.is_some() {
         return Ok(Outcome::Skipped);
     }
     let mut agents: Vec<User> = accounts_of(ctx, &req.caisse_id)

@@ -1,0 +1,49 @@
+//! A caisse (e.g. a CPAM) and its support referents (§3.3).
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::table::{Item, StoreError, Table};
+
+use super::sort_name;
+
+/// A support referent of a caisse (§3.3), shown to its partners' users.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Referent {
+    pub nom: String,
+    pub email: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Caisse {
+    pub id: String,
+    pub name: String,
+    pub address: String,
+    /// How partners reach the caisse when the portal is unavailable (§3.2).
+    pub alt_contact: String,
+    #[serde(default)]
+    pub referents: Vec<Referent>,
+    pub created_at: Timestamp,
+    pub v: u64,
+}
+
+pub fn caisse_key(id: &str) -> (String, String) {
+    (format!("CAISSE#{id}"), "PROFILE".to_owned())
+}
+
+impl Caisse {
+    pub fn to_item(&self) -> Result<Item, StoreError> {
+        let (pk, sk) = caisse_key(&self.id);
+        Ok(Item::from_record(pk, sk, self)?
+            .with("gsi1pk", "CAISSES")
+            .with("gsi1sk", format!("{}#{}", sort_name(&self.name), self.id)))
+    }
+}
+
+pub async fn get_caisse(table: &dyn Table, id: &str) -> Result<Option<Caisse>, StoreError> {
+    let (pk, sk) = caisse_key(id);
+    Ok(match table.get(&pk, &sk).await? {
+        Some(i) => Some(i.parse()?),
+        None => None,
+    })
+}
