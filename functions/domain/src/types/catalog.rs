@@ -222,6 +222,46 @@ impl RequestKind {
 }
 
 closed_enum! {
+    /// Subject (« objet ») of a `contact` request (SPEC §4).
+    ContactSubject, field = "sous_type", what = "L'objet de la demande" {
+        /// Droits.
+        Droits => "droits", "Droits";
+        /// Remboursements.
+        Remboursements => "remboursements", "Remboursements";
+        /// Changement de situation.
+        ChangementSituation => "changement_situation", "Changement de situation";
+        /// Other.
+        Autre => "autre", "Autre";
+    }
+}
+
+closed_enum! {
+    /// Difficulty of a `signalement` request (SPEC §4).
+    SignalementDifficulty, field = "sous_type", what = "La difficulté signalée" {
+        /// Accès aux droits.
+        AccesDroits => "acces_droits", "Accès aux droits";
+        /// Accès aux soins.
+        AccesSoins => "acces_soins", "Accès aux soins";
+        /// Rupture de droits.
+        RuptureDroits => "rupture_droits", "Rupture de droits";
+        /// Other.
+        Autre => "autre", "Autre";
+    }
+}
+
+closed_enum! {
+    /// Preferred mode of a `rendez_vous` request (SPEC §4).
+    AppointmentMode, field = "mode", what = "Le mode de rendez-vous" {
+        /// At the caisse's desk.
+        Accueil => "accueil", "À l'accueil";
+        /// By phone.
+        Telephone => "telephone", "Par téléphone";
+        /// By video call.
+        Visio => "visio", "En visioconférence";
+    }
+}
+
+closed_enum! {
     /// Profile of a partner account (§2.2).
     Profile, field = "profil", what = "Le profil" {
         /// Manager account, habilitated by the caisse.
