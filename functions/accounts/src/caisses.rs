@@ -85,7 +85,7 @@ fn may_see(authed: &Authed, caisse_id: &str) -> bool {
     u.role == Role::Admin || (u.role == Role::Agent && u.org_id == caisse_id)
 }
 
-pub async fn list(ctx: &Ctx, authed: &Authed) -> Answer {
+pub async fn list(ctx: &Ctx, _req: &Request, authed: &Authed) -> Answer {
     let caisses: Vec<Caisse> = match authed.user.role {
         Role::Admin => ctx
             .table

@@ -571,7 +571,7 @@ pub async fn reinstate(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
 }
 
 /// The help page (§3.3): the support referents and contact of the user's caisses.
-pub async fn help(ctx: &Ctx, authed: &Authed) -> Answer {
+pub async fn help(ctx: &Ctx, _req: &Request, authed: &Authed) -> Answer {
     let caisse_ids: Vec<String> = match authed.user.role {
         Role::Agent => vec![authed.user.org_id.clone()],
         Role::Gestionnaire | Role::Technicien => {

@@ -10,7 +10,7 @@ use ep_common::audit::{self, Event};
 use ep_common::bootstrap::{activation_link, reset_link};
 use ep_common::cgu::{self, Cgu};
 use ep_common::emails;
-use ep_common::http::{Problem, check_origin, json, parse_json, route_key, source_ip};
+use ep_common::http::{Problem, json, parse_json, source_ip};
 use ep_common::ids::new_id;
 use ep_common::mail::compose;
 use ep_common::sessions::{self, Authed, Gate};
@@ -25,49 +25,35 @@ use serde::{Deserialize, Serialize};
 
 use crate::throttle::Kind;
 
-/// Route keys of this function; `template.yaml` declares exactly these (a test checks it).
-pub const ROUTES: &[&str] = &[
-    "GET /api/health",
-    "POST /api/auth/login",
-    "POST /api/auth/logout",
-    "POST /api/auth/token",
-    "POST /api/auth/activate",
-    "POST /api/auth/forgot",
-    "POST /api/auth/reset",
-    "GET /api/me",
-    "POST /api/me/cgu",
-    "POST /api/me/password",
-    "GET /api/cgu",
-    "POST /api/cgu",
-];
+// Every route checks its own session needs: sign-in and links are open, the
+// current user's routes are reachable while required actions are pending.
+ep_common::routes! {
+    "GET /api/health" => Public health;
+    "POST /api/auth/login" => Public login;
+    "POST /api/auth/logout" => Public logout;
+    "POST /api/auth/token" => Public token_info;
+    "POST /api/auth/activate" => Public activate;
+    "POST /api/auth/forgot" => Public forgot;
+    "POST /api/auth/reset" => Public reset;
+    "GET /api/me" => Public me;
+    "POST /api/me/cgu" => Public accept_cgu;
+    "POST /api/me/password" => Public change_password;
+    "GET /api/cgu" => Public get_cgu;
+    "POST /api/cgu" => Public publish_cgu;
+}
 
 type Answer = Result<Response<Body>, Problem>;
 
-pub async fn handle(ctx: Ctx, req: Request) -> Response<Body> {
-    let route = route_key(&req).unwrap_or_default();
-    let answer = match check_origin(&req, &ctx.config.public_url) {
-        Err(p) => Err(p),
-        Ok(()) => match route.as_str() {
-            "GET /api/health" => health(&ctx).await,
-            "POST /api/auth/login" => login(&ctx, &req).await,
-            "POST /api/auth/logout" => logout(&ctx, &req).await,
-            "POST /api/auth/token" => token_info(&ctx, &req).await,
-            "POST /api/auth/activate" => set_from_link(&ctx, &req, Purpose::Activation).await,
-            "POST /api/auth/forgot" => forgot(&ctx, &req).await,
-            "POST /api/auth/reset" => set_from_link(&ctx, &req, Purpose::Reset).await,
-            "GET /api/me" => me(&ctx, &req).await,
-            "POST /api/me/cgu" => accept_cgu(&ctx, &req).await,
-            "POST /api/me/password" => change_password(&ctx, &req).await,
-            "GET /api/cgu" => get_cgu(&ctx).await,
-            "POST /api/cgu" => publish_cgu(&ctx, &req).await,
-            _ => Err(Problem::not_found()),
-        },
-    };
-    answer.unwrap_or_else(Problem::into_response)
+async fn activate(ctx: &Ctx, req: &Request) -> Answer {
+    set_from_link(ctx, req, Purpose::Activation).await
+}
+
+async fn reset(ctx: &Ctx, req: &Request) -> Answer {
+    set_from_link(ctx, req, Purpose::Reset).await
 }
 
 /// Readiness: answers 200 when the store answers, 503 otherwise.
-async fn health(ctx: &Ctx) -> Answer {
+async fn health(ctx: &Ctx, _req: &Request) -> Answer {
     ctx.table.get("HEALTH", "HEALTH").await?;
     Ok(json(200, &serde_json::json!({ "status": "ok" })))
 }
@@ -698,7 +684,7 @@ async fn change_password(ctx: &Ctx, req: &Request) -> Answer {
     Ok(with_cookie(res, &sessions::set_cookie(ctx, &token)))
 }
 
-async fn get_cgu(ctx: &Ctx) -> Answer {
+async fn get_cgu(ctx: &Ctx, _req: &Request) -> Answer {
     match cgu::current(ctx.table.as_ref()).await? {
         Some(c) => Ok(json(200, &c)),
         None => Err(Problem::not_found()),

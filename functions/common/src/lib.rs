@@ -16,11 +16,13 @@ pub mod ids;
 pub mod lifecycle;
 pub mod mail;
 pub mod partners;
+pub mod routes;
 pub mod scan;
 pub mod sessions;
 pub mod table;
 pub mod templates;
 pub mod tokens;
+pub mod tx;
 pub mod users;
 
 #[cfg(feature = "aws")]
@@ -30,3 +32,5 @@ pub mod lambda;
 
 pub use context::Ctx;
 pub use ep_domain as domain;
+/// Re-exported for the `routes!` macro.
+pub use lambda_http;
