@@ -82,6 +82,7 @@ async function enabledKinds() {
   }
   const caisses = options.caisses || [];
   if (!caisses.length) {
+    if (zone.childNodes.length) return;
     zone.append(el('p', { text: 'Aucune caisse n’a aujourd’hui de convention en vigueur avec votre structure : aucune demande ne peut être envoyée.' }));
     return;
   }

@@ -27,7 +27,7 @@ const SOUS_TYPE_HEADINGS = Object.freeze({
   contact: 'Objet',
   dossier: 'Étude demandée',
   signalement: 'Difficulté',
-  document: 'Document demandé',
+  document: 'Document',
 });
 
 export function kindLabel(code) {

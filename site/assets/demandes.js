@@ -3,7 +3,9 @@
 // a prefix of the nom or prénom, accents and case ignored by the server). The filters are
 // a GET form, so the address bar keeps them (reload, back). Each request reads as a card
 // of « label : valeur » pairs linking to its page (no table to scroll on a phone).
-import { $, api, el, notice, pageReady, showFatal, takeFlash, unexpected } from './app.js';
+import {
+  $, api, el, notice, pageReady, problemErrors, showErrors, showFatal, takeFlash, unexpected,
+} from './app.js';
 import { pager, startPage } from './gestion.js';
 import {
   KINDS, STATES, countText, filterField, filterSelect, queryParams, requestList,
@@ -54,7 +56,9 @@ async function load(cursor) {
   const zone = $('#liste-demandes');
   zone.textContent = '';
   if (res.status === 422 || res.status === 400) {
-    notice(zone, { kind: 'erreur', title: 'Filtres non valides', text: unexpected(res), id: 'alerte-filtres' });
+    // The filters come from the address bar: their messages go next to the filter fields.
+    showErrors($('#form-filtres'), problemErrors(res.body, { name: 'f-nom', type: 'f-type', state: 'f-etat', caisse_id: 'f-caisse', from: 'f-du', to: 'f-au' }));
+    zone.append(el('p', { class: 'vide', text: 'Corrigez les filtres pour afficher les demandes.' }));
     $('#etat-liste').textContent = '';
     return null;
   }
@@ -96,6 +100,8 @@ async function start() {
   pages = pager($('#pagination-demandes'), load, 'Pages des demandes');
   await pages.show();
   pageReady();
+  const summary = $('#form-filtres-resume');
+  if (summary) summary.focus();
   const flash = takeFlash();
   if (flash) notice($('#messages'), { kind: 'succes', text: flash, id: 'statut-action' });
 }

@@ -2,7 +2,9 @@
 // waiting first, 20 a page (GET /api/queue), one tab per state with its count, filters
 // (type, structure, assigned: me / nobody) kept in the address bar (GET form). Each
 // request is a card linking to its page, where it is taken, answered, closed.
-import { $, api, el, notice, pageReady, showFatal, takeFlash, unexpected } from './app.js';
+import {
+  $, api, el, notice, pageReady, problemErrors, showErrors, showFatal, takeFlash, unexpected,
+} from './app.js';
 import { pager, startPage } from './gestion.js';
 import {
   KINDS, STATES, countText, filterField, filterSelect, queryParams, requestList,
@@ -83,7 +85,9 @@ async function load(cursor) {
   const zone = $('#liste-demandes');
   zone.textContent = '';
   if (res.status === 422 || res.status === 400) {
-    notice(zone, { kind: 'erreur', title: 'Filtres non valides', text: unexpected(res), id: 'alerte-filtres' });
+    // The filters come from the address bar: their messages go next to the filter fields.
+    showErrors($('#form-filtres'), problemErrors(res.body, { type: 'f-type', partner_id: 'f-structure', assigned: 'f-attribution' }));
+    zone.append(el('p', { class: 'vide', text: 'Corrigez les filtres pour afficher les demandes.' }));
     return null;
   }
   if (res.status !== 200 || !res.body) {
@@ -111,6 +115,8 @@ async function start() {
   pages = pager($('#pagination-demandes'), load, 'Pages des demandes');
   await pages.show();
   pageReady();
+  const summary = $('#form-filtres-resume');
+  if (summary) summary.focus();
   const flash = takeFlash();
   if (flash) notice($('#messages'), { kind: 'succes', text: flash, id: 'statut-action' });
 }
