@@ -16,6 +16,7 @@ pub mod ids;
 pub mod lifecycle;
 pub mod mail;
 pub mod partners;
+pub mod requests;
 pub mod routes;
 pub mod scan;
 pub mod sessions;
