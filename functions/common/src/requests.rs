@@ -265,7 +265,11 @@ impl RequestRecord {
     /// counts: the record, the index items, the reference guard.
     pub fn delete_writes(&self) -> Vec<Write> {
         let sk = self.index_sk();
-        let mut writes = vec![Write::delete(request_pk(&self.id), META, Cond::Exists)];
+        let mut writes = vec![Write::delete(
+            request_pk(&self.id),
+            META,
+            Cond::VersionEquals(self.v),
+        )];
         for pk in self.index_pks() {
             writes.push(Write::delete(pk, sk.clone(), Cond::None));
         }
