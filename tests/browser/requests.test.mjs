@@ -80,7 +80,7 @@ async function setUp(gw) {
   await gestion2.ok('POST', `/api/partners/${other.id}/techniciens`, person('madame', 'Olga', 'Autre', 'olga.autre@tutelles-plateau.example.org', 'Mandataire'), 201);
   const other2 = apiClient(gw);
   const otherTechIdent = await other2.activateAndSignIn('olga.autre@tutelles-plateau.example.org', OTHER_PASSWORD);
-  return { now, agentIdent, gestionIdent, otherTechIdent };
+  return { now, agentIdent, gestionIdent, otherTechIdent, otherTech: other2, caisseId: caisse.id };
 }
 
 /** On /demandes/nouvelle: chooses the kind and fills the form (the caisse is the only one, preselected). */
@@ -131,7 +131,7 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
       if (ui) log(`requests: ${ui.visited.length} pages checked: ${ui.visited.map((v) => v.name).join(' | ')}`);
     }
   });
-  const { now, agentIdent, gestionIdent, otherTechIdent } = await setUp(gw);
+  const { now, agentIdent, gestionIdent, otherTechIdent, otherTech, caisseId } = await setUp(gw);
   ui = await openJourney(browser, gw, 'parcours demandes');
   const { page } = ui;
 
@@ -203,8 +203,12 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
   // ---- History: the five, newest first.
   await page.goto('/demandes');
   await ready(page);
+  // Newest first. Timestamps are kept to the second: the four quick ones may share one, so
+  // only the dossier (sent seconds earlier) has a place asserted.
   const refs = await page.locator('#liste-demandes-items h3 a').allTextContents();
-  assert.deepEqual(refs, ['document', 'rendez_vous', 'signalement', 'contact', 'dossier'].map((k) => `Demande ${sent[k].reference}`));
+  const byKind = (kinds) => kinds.map((k) => `Demande ${sent[k].reference}`);
+  assert.deepEqual([...refs].sort(), byKind(['document', 'rendez_vous', 'signalement', 'contact', 'dossier']).sort());
+  assert.equal(refs[4], `Demande ${sent.dossier.reference}`, 'the first request sent is the last of the history');
   await ui.check('historique, cinq demandes');
   await signOut(ui, 'déconnexion technicien');
 
@@ -217,7 +221,8 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
   await ready(page);
   assert.match(await page.locator('#onglets-etats a[aria-current="page"]').textContent(), /Envoyée \(5\)/);
   const queue = await page.locator('#liste-demandes-items h3 a').allTextContents();
-  assert.deepEqual(queue, ['dossier', 'contact', 'signalement', 'rendez_vous', 'document'].map((k) => `Demande ${sent[k].reference}`), 'oldest first');
+  assert.deepEqual([...queue].sort(), [...refs].sort());
+  assert.equal(queue[0], `Demande ${sent.dossier.reference}`, 'oldest first');
   await ui.check('file des demandes');
   await page.locator('#f-type').selectOption('dossier');
   await Promise.all([
@@ -330,4 +335,28 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
   assert.ok(await page.getByRole('link', { name: /Retour à la liste/ }).isVisible());
   assert.equal(await page.getByText('Dupont-Lefèvre').count(), 0);
   await ui.check('demande introuvable');
+
+  // ---- Its own history: 21 requests (sent through the API), 20 a page, « Page suivante ».
+  for (let i = 0; i < 21; i += 1) {
+    await otherTech.ok('POST', '/api/requests', {
+      caisse_id: caisseId, type: 'contact', sous_type: 'droits', message: `Point sur les droits, demande numéro ${i + 1}.`,
+      assure: { civilite: 'monsieur', nom: `Essai${String.fromCharCode(65 + i)}`, prenom: 'Paul', date_naissance: '1970-01-01', departement: '974' },
+    }, 201);
+  }
+  await page.getByRole('link', { name: /Retour à la liste/ }).click();
+  await page.waitForURL((url) => url.pathname === '/demandes');
+  await ready(page);
+  assert.equal(await page.locator('#liste-demandes-items > li').count(), 20);
+  // (Sent within the same second or two: their order among themselves is not asserted.)
+  const refsPage1 = await page.locator('#liste-demandes-items h3 a').allTextContents();
+  await ui.check('historique, première page');
+  await page.getByRole('button', { name: 'Page suivante' }).click();
+  await until(async () => (await page.locator('#liste-demandes-items > li').count()) === 1, 'the second page');
+  const refsPage2 = await page.locator('#liste-demandes-items h3 a').allTextContents();
+  assert.equal(new Set([...refsPage1, ...refsPage2]).size, 21, 'each request once over the two pages');
+  assert.ok(!(await page.getByRole('button', { name: 'Page suivante' }).isVisible()), 'no third page');
+  assert.match(await page.locator('.pagination').textContent(), /Page 2/);
+  await page.getByRole('button', { name: 'Page précédente' }).click();
+  await until(async () => (await page.locator('#liste-demandes-items > li').count()) === 20, 'back to the first page');
+  await ui.check('historique, page suivante');
 });
