@@ -294,6 +294,16 @@ test('requests: five kinds submitted (NIR refused live) â†’ agent takes, asks â†
   await page.getByRole('link', { name: 'Consulter l\'historique des demandes' }).click();
   await page.waitForURL((url) => url.pathname === '/demandes');
   await ready(page);
+  // One letter is not enough: the server says so next to the filter field.
+  await page.locator('#f-nom').fill('e');
+  await Promise.all([
+    page.waitForURL((url) => url.searchParams.get('name') === 'e'),
+    page.getByRole('button', { name: 'Filtrer' }).click(),
+  ]);
+  await ready(page);
+  await errorSummary(page);
+  assert.match(await fieldError(page, 'f-nom'), /au moins 2 lettres/);
+  await ui.check('historique, filtre trop court');
   await page.locator('#f-nom').fill('eloise');
   await Promise.all([
     page.waitForURL((url) => url.searchParams.get('name') === 'eloise'),
