@@ -231,7 +231,9 @@ function actionsBlock(r) {
     const why = r.state === 'closed'
       ? 'Cette demande est clôturée : plus aucune action n\'est possible.'
       : me.profile === 'agent'
-        ? 'Aucune action n\'est possible pour vous à cette étape.'
+        ? (r.state === 'info_requested'
+          ? 'La structure doit apporter le complément demandé : la demande reviendra à l\'état « En cours de traitement » dès sa réponse.'
+          : 'Aucune action n\'est possible pour vous à cette étape.')
         : r.state === 'answered'
           ? 'La caisse a répondu. Aucune autre action n\'est possible pour vous.'
           : 'Aucune action n\'est attendue de votre part pour l\'instant : la caisse traite la demande. Vous serez prévenu par courriel de tout changement.';

@@ -136,14 +136,14 @@ export function requestList(items, side, empty) {
 // ------------------------------------------------------------------ filters
 
 /** A filter field (label + select/input) for the filter grid. */
-export function filterField(id, label, input, hint = null) {
+export function filterField(id, label, input, hint = null, className = '') {
   input.id = id;
   const lab = el('label', { for: id }, label);
   if (hint) {
     lab.append(' ', el('span', { class: 'aide', id: `${id}-aide`, text: hint }));
     input.setAttribute('aria-describedby', `${id}-aide`);
   }
-  return el('div', { class: 'champ' }, lab, input);
+  return el('div', { class: `champ${className ? ` ${className}` : ''}` }, lab, input);
 }
 
 export function filterSelect(id, name, label, options, value, all = 'Tous') {

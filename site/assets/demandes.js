@@ -26,7 +26,7 @@ function buildFilters(options) {
   zone.append(
     filterField('f-nom', 'Nom ou prénom de l\'assuré', el('input', {
       type: 'text', name: 'name', autocomplete: 'off', spellcheck: 'false', maxlength: '100', value: params.get('name') || '',
-    }), 'Le début du nom ou du prénom suffit ; accents et majuscules sont ignorés.'),
+    }), 'Le début du nom ou du prénom suffit ; accents et majuscules sont ignorés.', 'pleine-ligne'),
     filterSelect('f-type', 'type', 'Type de demande', kinds, params.get('type') || ''),
     filterSelect('f-etat', 'state', 'État', states, params.get('state') || ''),
     filterSelect('f-caisse', 'caisse_id', 'Caisse', caisses, params.get('caisse_id') || '', 'Toutes'),
