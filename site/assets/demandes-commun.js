@@ -5,8 +5,8 @@
 // form's fields (the server's messages shown under each field as the user types).
 // Text only, never HTML from the server (strict CSP).
 
-import { $, el, clearFieldError, setFieldError } from './app.js';
-import { FUNCTIONALITIES, badge, jour, personName, timeEl } from './gestion.js';
+import { el, clearFieldError, setFieldError } from './app.js';
+import { FUNCTIONALITIES, badge, personName, timeEl } from './gestion.js';
 
 // ------------------------------------------------------------------ labels
 
@@ -165,7 +165,6 @@ export function countText(n, more, filtered) {
   return `${n} demande${n > 1 ? 's' : ''} sur cette page${more ? ' (page suivante disponible)' : ''}.`;
 }
 
-export { jour };
 
 // ------------------------------------------------------------------ live checks
 
@@ -253,4 +252,3 @@ export function announcer(id) {
   return el('div', { class: 'visuellement-cache', id, 'aria-live': 'polite', 'aria-atomic': 'true' });
 }
 
-export { $ };

@@ -7,7 +7,7 @@ import {
 } from './app.js';
 import { pager, startPage } from './gestion.js';
 import {
-  KINDS, STATES, countText, filterField, filterSelect, queryParams, requestList,
+  KINDS, STATES, countText, filterSelect, queryParams, requestList,
 } from './demandes-commun.js';
 
 const FILTERS = ['type', 'partner_id', 'assigned'];
