@@ -1242,3 +1242,172 @@ async fn closed_requests_are_deleted_after_retention_and_erased_from_every_file(
     let again = ep_maintenance::run(&ctx).await.unwrap();
     assert_eq!(again.request_purge.done, 0);
 }
+
+/// The Table port with a count of store round trips.
+struct Counting {
+    inner: std::sync::Arc<dyn ep_common::table::Table>,
+    n: std::sync::atomic::AtomicU64,
+}
+
+impl Counting {
+    fn tick(&self) {
+        self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+    }
+    fn take(&self) -> u64 {
+        self.n.swap(0, std::sync::atomic::Ordering::SeqCst)
+    }
+}
+
+#[async_trait::async_trait]
+impl ep_common::table::Table for Counting {
+    async fn get(
+        &self,
+        pk: &str,
+        sk: &str,
+    ) -> Result<Option<ep_common::table::Item>, ep_common::table::StoreError> {
+        self.tick();
+        self.inner.get(pk, sk).await
+    }
+    async fn put(
+        &self,
+        item: ep_common::table::Item,
+        cond: Cond,
+    ) -> Result<(), ep_common::table::StoreError> {
+        self.tick();
+        self.inner.put(item, cond).await
+    }
+    async fn delete(
+        &self,
+        pk: &str,
+        sk: &str,
+        cond: Cond,
+    ) -> Result<(), ep_common::table::StoreError> {
+        self.tick();
+        self.inner.delete(pk, sk, cond).await
+    }
+    async fn query(
+        &self,
+        q: &ep_common::table::Query,
+    ) -> Result<ep_common::table::Page, ep_common::table::StoreError> {
+        self.tick();
+        self.inner.query(q).await
+    }
+    async fn transact(&self, writes: Vec<Write>) -> Result<(), ep_common::table::StoreError> {
+        self.tick();
+        self.inner.transact(writes).await
+    }
+}
+
+/// Each history page (and the queue page) costs at most 2 store round trips after
+/// the session check, whatever the filter (README « Data layout: requests »).
+#[tokio::test]
+async fn a_list_page_costs_at_most_two_store_round_trips_after_the_session_check() {
+    let app = spawn_app().await;
+    let w = world(&app, "rt", "ccas", &ALL).await;
+    for (nom, kind) in [
+        ("Dupont", "contact"),
+        ("Durand", "dossier"),
+        ("Dupuis", "contact"),
+    ] {
+        let mut f = form(&w.caisse, kind);
+        f["assure"]["nom"] = json!(nom);
+        submitted(&app, &w, f).await;
+    }
+    let counting = std::sync::Arc::new(Counting {
+        inner: app.app.ctx.table.clone(),
+        n: Default::default(),
+    });
+    let mut ctx = app.app.ctx.clone();
+    ctx.table = counting.clone();
+    let event = |route: &str, path: &str, query: &str, cookie: &str| {
+        let params: serde_json::Map<String, Value> = query
+            .split('&')
+            .filter_map(|kv| kv.split_once('='))
+            .map(|(k, v)| (k.to_owned(), json!(v)))
+            .collect();
+        let e = json!({
+            "version": "2.0", "routeKey": route, "rawPath": path, "rawQueryString": query,
+            "headers": {"host": "127.0.0.1", "cookie": cookie},
+            "queryStringParameters": params,
+            "requestContext": {
+                "http": {"method": "GET", "path": path, "protocol": "HTTP/1.1",
+                         "sourceIp": "192.0.2.1", "userAgent": "test"},
+                "routeKey": route, "stage": "$default", "timeEpoch": 0
+            },
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&e.to_string()).expect("event")
+    };
+    let cases = [
+        ("GET /api/requests", "/api/requests", "", &w.technicien, 3),
+        (
+            "GET /api/requests",
+            "/api/requests",
+            "state=submitted",
+            &w.technicien,
+            3,
+        ),
+        (
+            "GET /api/requests",
+            "/api/requests",
+            "type=contact",
+            &w.gestionnaire,
+            2,
+        ),
+        (
+            "GET /api/requests",
+            "/api/requests",
+            "name=dup",
+            &w.technicien,
+            2,
+        ),
+        (
+            "GET /api/requests",
+            "/api/requests",
+            "name=dupont",
+            &w.technicien,
+            1,
+        ),
+        (
+            "GET /api/requests",
+            "/api/requests",
+            "type=contact&name=dupuis&state=submitted",
+            &w.technicien,
+            1,
+        ),
+        ("GET /api/queue", "/api/queue", "", &w.agent, 3),
+        (
+            "GET /api/queue",
+            "/api/queue",
+            "type=contact&assigned=none",
+            &w.agent,
+            2,
+        ),
+    ];
+    for (route, path, query, cookie, rows) in cases {
+        counting.take();
+        let req = event(route, path, query, cookie);
+        ep_common::sessions::require(&ctx, &req, ep_common::sessions::Gate::Full)
+            .await
+            .expect("session");
+        let session = counting.take();
+        let res = ep_requests::handle(ctx.clone(), event(route, path, query, cookie)).await;
+        let total = counting.take();
+        assert_eq!(res.status(), 200, "{route}?{query}");
+        eprintln!(
+            "{route}?{query}: session check {session}, page {}",
+            total - session
+        );
+        let body: Value = serde_json::from_slice(res.body().as_ref()).unwrap();
+        assert_eq!(
+            body["items"].as_array().unwrap().len(),
+            rows,
+            "{route}?{query}"
+        );
+        assert!(
+            total - session <= 2,
+            "{route}?{query}: {} round trips after the session check ({session})",
+            total - session
+        );
+    }
+}
