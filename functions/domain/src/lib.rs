@@ -24,6 +24,7 @@ pub mod nir;
 pub mod password;
 pub mod quota;
 pub mod request_form;
+pub mod request_keys;
 pub mod requests;
 pub mod review_csv;
 pub mod text;

@@ -261,6 +261,51 @@ closed_enum! {
     }
 }
 
+/// What the sous-type of `kind` is called on the form (`None` for rendez-vous).
+pub fn sous_type_label(f: Functionality) -> Option<&'static str> {
+    match f {
+        Functionality::Contact => Some("L'objet"),
+        Functionality::Dossier => Some("L'étude demandée"),
+        Functionality::Signalement => Some("La difficulté"),
+        Functionality::Document => Some("Le document"),
+        Functionality::RendezVous | Functionality::Historique => None,
+    }
+}
+
+/// Label of a sous-type code of a kind.
+pub fn sous_type_name(f: Functionality, code: &str) -> Option<&'static str> {
+    match f {
+        Functionality::Contact => ContactSubject::parse(code).ok().map(|s| s.label()),
+        Functionality::Dossier => DossierSubtype::parse(code).ok().map(|s| s.label()),
+        Functionality::Signalement => SignalementDifficulty::parse(code).ok().map(|s| s.label()),
+        Functionality::Document => DocumentSubtype::parse(code).ok().map(|s| s.label()),
+        Functionality::RendezVous | Functionality::Historique => None,
+    }
+}
+
+/// The sous-types of a kind, `(code, label)`, in the spec's order.
+pub fn sous_types(f: Functionality) -> Vec<(&'static str, &'static str)> {
+    match f {
+        Functionality::Contact => ContactSubject::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::Dossier => DossierSubtype::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::Signalement => SignalementDifficulty::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::Document => DocumentSubtype::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::RendezVous | Functionality::Historique => Vec::new(),
+    }
+}
+
 closed_enum! {
     /// Profile of a partner account (§2.2).
     Profile, field = "profil", what = "Le profil" {

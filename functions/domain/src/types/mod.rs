@@ -13,7 +13,7 @@ mod phone;
 pub use catalog::{
     AccountStatus, AppointmentMode, ContactSubject, ConventionState, DocumentSubtype,
     DossierSubtype, Functionality, PartnerCategory, PartnerStatus, Profile, RequestKind,
-    SignalementDifficulty,
+    SignalementDifficulty, sous_type_label, sous_type_name, sous_types,
 };
 pub use email::{Email, ProfessionalEmail, WEBMAIL_DOMAINS, is_webmail_domain};
 pub use identifiant::Identifiant;
