@@ -2,7 +2,9 @@
 // sections of the profile with links to their pages (functions of later versions say so),
 // « Mon compte »; for the platform admin, publishing a new version of the CGU (POST /api/cgu);
 // for an agent, the habilitation requests waiting; for partner users, their structure's
-// state (suspended: app.js shows it) and a pending habilitation review.
+// state (suspended: app.js shows it) and a pending habilitation review; for an agent, the
+// requests waiting (GET /api/queue counts); for a technicien, what each caisse enabled
+// (GET /api/requests/options).
 import {
   $, api, busy, clearErrors, el, formatDate, fullName, go, nextPage, notice, pageReady,
   problemErrors, profileLabel, requireSession, setFlash, showErrors, takeFlash, unexpected,
@@ -32,6 +34,8 @@ async function start() {
   if (me.profile === 'admin') await adminCgu();
   if (me.profile === 'agent') await agentSummary(me);
   if (me.profile === 'gestionnaire' || me.profile === 'technicien') await partnerSummary(me);
+  if (me.profile === 'agent') await queueSummary();
+  if (me.profile === 'technicien') await enabledKinds();
   pageReady();
 }
 
@@ -48,6 +52,48 @@ async function agentSummary(me) {
     ? `${items.length}${more} demande${items.length > 1 ? 's' : ''} à traiter${late ? `, dont ${late} en retard` : ''}.`
     : 'Aucune demande à traiter.';
   summary.hidden = false;
+}
+
+/** Agent: how many requests wait to be taken, and how many are being processed. */
+async function queueSummary() {
+  const res = await api('GET', '/api/queue');
+  if (res.status !== 200 || !res.body || !res.body.counts) return;
+  const { submitted = 0, in_progress: inProgress = 0, info_requested: waiting = 0 } = res.body.counts;
+  const plural = (n, one, many) => `${n} ${n > 1 ? many : one}`;
+  const summary = $('#resume-demandes');
+  summary.textContent = `${plural(submitted, 'demande envoyée', 'demandes envoyées')} à prendre en charge, ${plural(inProgress, 'en cours de traitement', 'en cours de traitement')}, ${plural(waiting, 'en attente d’un complément', 'en attente d’un complément')}.`;
+  summary.hidden = false;
+}
+
+/** Technicien: the kinds of request each caisse enabled for the structure (or why none). */
+async function enabledKinds() {
+  const block = $('#bloc-fonctionnalites');
+  const zone = $('#fonctionnalites');
+  const res = await api('GET', '/api/requests/options');
+  if (res.status !== 200 || !res.body) {
+    block.hidden = true;
+    return;
+  }
+  const options = res.body;
+  const kinds = (options.catalog && options.catalog.kinds) || [];
+  zone.textContent = '';
+  if (!options.can_submit && options.cannot_submit_reason) {
+    zone.append(el('p', { text: options.cannot_submit_reason }));
+  }
+  const caisses = options.caisses || [];
+  if (!caisses.length) {
+    if (zone.childNodes.length) return;
+    zone.append(el('p', { text: 'Aucune caisse n’a aujourd’hui de convention en vigueur avec votre structure : aucune demande ne peut être envoyée.' }));
+    return;
+  }
+  for (const caisse of caisses) {
+    const enabled = new Set(caisse.functionalities || []);
+    const list = el('ul', { class: 'liste-simple' });
+    for (const k of kinds) if (enabled.has(k.code)) list.append(el('li', { text: k.label }));
+    if (enabled.has('historique')) list.append(el('li', { text: 'Consulter l’historique des demandes' }));
+    zone.append(el('h3', { text: caisse.name }));
+    zone.append(list.children.length ? list : el('p', { class: 'vide', text: 'Aucune fonctionnalité activée.' }));
+  }
 }
 
 /**

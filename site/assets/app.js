@@ -372,44 +372,94 @@ export function clearErrors(form) {
   document.title = baseTitle;
 }
 
+/** The group (fieldset) of a radio button, when it has a legend: its messages go after the legend. */
+function radioGroup(input) {
+  if (!input.matches('[type=radio]')) return null;
+  const set = input.closest('fieldset');
+  return set && set.querySelector('legend') ? set : null;
+}
+
+/** The inputs a message is about: the input, or every radio of its group. */
+function describedInputs(input) {
+  const group = radioGroup(input);
+  return group ? [...group.querySelectorAll('input[type=radio]')] : [input];
+}
+
+/**
+ * Puts `message` next to `input` (RGAA): a `.erreur-champ` paragraph (id `<input id>-erreur`)
+ * right after the label, or — with `below` — right after the field itself (a message that
+ * appears as the user types does not move the field being typed in); after the legend for a
+ * group of radio buttons. The field is linked to it with aria-describedby (kept before its
+ * other descriptions) and marked aria-invalid="true". `append`: adds to an existing message.
+ */
+export function setFieldError(form, input, message, { below = false, append = false } = {}) {
+  const msgId = `${input.id}-erreur`;
+  const label = form.querySelector(`label[for="${input.id}"]`);
+  let msg = document.getElementById(msgId);
+  if (msg && append) {
+    msg.append(' ', message);
+  } else {
+    if (msg) msg.remove();
+    msg = el('p', { class: 'erreur-champ', id: msgId, 'data-auto': true });
+    msg.append(el('span', { class: 'visuellement-cache', text: 'Erreur : ' }), message);
+    const group = radioGroup(input);
+    if (group) group.querySelector('legend').after(msg);
+    else if (below) input.after(msg);
+    else if (label && !input.matches('[type=checkbox], [type=radio]')) label.after(msg);
+    else (input.closest('.champ, .case') || input).before(msg);
+  }
+  const wrap = radioGroup(input) || input.closest('.champ, .case');
+  if (wrap) wrap.classList.add('champ-erreur');
+  for (const target of describedInputs(input)) {
+    if (target.dataset.describedbyBase === undefined) {
+      target.dataset.describedbyBase = target.getAttribute('aria-describedby') || '';
+    }
+    const base = target.dataset.describedbyBase;
+    target.setAttribute('aria-describedby', base ? `${msgId} ${base}` : msgId);
+    target.setAttribute('aria-invalid', 'true');
+  }
+  return msg;
+}
+
+/** Removes the message of `input` set by `setFieldError` (the field is valid again). */
+export function clearFieldError(input) {
+  const msg = document.getElementById(`${input.id}-erreur`);
+  if (msg && msg.dataset.auto !== undefined) msg.remove();
+  const wrap = radioGroup(input) || input.closest('.champ, .case');
+  if (wrap) wrap.classList.remove('champ-erreur');
+  for (const target of describedInputs(input)) {
+    target.removeAttribute('aria-invalid');
+    const base = target.dataset.describedbyBase;
+    if (base) target.setAttribute('aria-describedby', base);
+    else target.removeAttribute('aria-describedby');
+    delete target.dataset.describedbyBase;
+  }
+}
+
 /**
  * Shows errors the RGAA way. `errors`: [{ field: 'input-id' | null, message }].
- * A field message goes right after the field's label, is linked to the field with
- * aria-describedby (kept before the field's other descriptions) and the field gets
- * aria-invalid="true". The summary (role="alert", heading « Le formulaire contient N
- * erreur(s) », a link to each field) goes right before the form and receives focus.
+ * A field message goes right after the field's label (after the field with `below`),
+ * is linked to the field with aria-describedby (kept before the field's other
+ * descriptions) and the field gets aria-invalid="true". The summary (role="alert",
+ * heading « Le formulaire contient N erreur(s) », a link to each field) goes right
+ * before the form and receives focus.
  */
-export function showErrors(form, errors) {
+export function showErrors(form, errors, { below = false } = {}) {
   clearErrors(form);
   if (!errors.length) return;
   const items = [];
+  const seen = new Set();
   for (const { field, message } of errors) {
     const input = field ? document.getElementById(field) : null;
     if (input) {
-      const msgId = `${input.id}-erreur`;
       const label = form.querySelector(`label[for="${input.id}"]`);
-      let msg = document.getElementById(msgId);
-      if (!msg) {
-        msg = el('p', { class: 'erreur-champ', id: msgId, 'data-auto': true });
-        if (label && !input.matches('[type=checkbox], [type=radio]')) label.after(msg);
-        else (input.closest('.champ, .case') || input).before(msg);
-        msg.append(el('span', { class: 'visuellement-cache', text: 'Erreur : ' }), message);
-      } else {
-        msg.append(' ', message);
-      }
-      const wrap = input.closest('.champ, .case');
-      if (wrap) wrap.classList.add('champ-erreur');
-      if (input.dataset.describedbyBase === undefined) {
-        input.dataset.describedbyBase = input.getAttribute('aria-describedby') || '';
-      }
-      const base = input.dataset.describedbyBase;
-      input.setAttribute('aria-describedby', base ? `${msgId} ${base}` : msgId);
-      input.setAttribute('aria-invalid', 'true');
+      setFieldError(form, input, message, { below, append: seen.has(input.id) });
+      seen.add(input.id);
       const link = el('a', { href: `#${input.id}`, text: message });
       link.addEventListener('click', (event) => {
         event.preventDefault();
         input.focus();
-        (label || input).scrollIntoView({ block: 'center' });
+        (label || radioGroup(input) || input).scrollIntoView({ block: 'center' });
       });
       items.push(el('li', {}, link));
     } else {

@@ -5,3 +5,4 @@ mod auth;
 mod emails;
 mod gateway;
 mod maintenance;
+mod requests;

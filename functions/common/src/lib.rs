@@ -17,6 +17,7 @@ pub mod lifecycle;
 pub mod mail;
 pub mod partners;
 pub mod record;
+pub mod requests;
 pub mod routes;
 pub mod scan;
 pub mod sessions;

@@ -26,6 +26,18 @@ fn all_parsers(s: &str) {
     let _ = Identifiant::parse(s);
     let _ = Identifiant::generate(s, s, 7);
     let _ = ep_domain::requests::RequestState::parse(s);
+    let _ = ep_domain::request_form::name_query(s);
+    let _ = ep_domain::request_form::check_text("message", s, 2000);
+    let _ = ep_domain::request_form::posted_on(Some(s), today, today);
+    let input = ep_domain::request_form::RequestInput {
+        kind: Some(s.into()),
+        sous_type: Some(s.into()),
+        nom: Some(s.into()),
+        date_naissance: Some(s.into()),
+        message: Some(s.into()),
+        ..Default::default()
+    };
+    let _ = ep_domain::request_form::validate(&input, true, today);
     for m in find_nirs(s) {
         assert!(s.get(m.span.byte_start..m.span.byte_end).is_some());
     }

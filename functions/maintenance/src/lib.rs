@@ -16,6 +16,7 @@
 //! | convention end | `DUE#convention_end` | partner without another active convention: its accounts inactivated; the convention `ended` |
 //! | scheduled inactivation | `DUE#inactivation` | gestionnaire inactivated on the wanted date (techniciens re-attached), or the request rejected |
 //! | purge | `DUE#purge` | 6 months after inactivation: account and identifiant deleted, personal data blanked in the items pointing to it |
+//! | request purge | `DUE#request_purge` | closed requests, `request_retention_months` after closing: record, thread, index items, reference deleted, counts updated |
 //! | password reminder | `DUE#password_reminder` | one email 15 days *(config)* before expiry |
 //! | overdue habilitation | `DUE#hab_overdue` | one alert email per request to the caisse's active agents |
 //! | sessions, links, throttles | `DUE#session`, `DUE#token`, `DUE#throttle` | deleted once expired |
@@ -31,6 +32,7 @@ mod due;
 mod inactivations;
 mod purge;
 mod reminders;
+mod request_purge;
 pub mod texts;
 
 use std::time::{Duration, Instant};
@@ -69,6 +71,8 @@ pub struct RunReport {
     pub inactivation: Counts,
     /// Accounts erased 6 months after inactivation.
     pub purge: Counts,
+    /// Closed requests deleted at the end of their retention.
+    pub request_purge: Counts,
     /// Password-expiry reminders (closed: rescheduled after a password change, or
     /// already expired).
     pub password_reminder: Counts,
@@ -138,6 +142,7 @@ async fn run_kinds(ctx: &Ctx, report: &mut RunReport) -> Result<(), StoreError> 
     report.convention_end_accounts = accounts;
     report.inactivation = inactivations::run(&mut k).await?;
     report.purge = purge::run(&mut k).await?;
+    report.request_purge = request_purge::run(&mut k).await?;
     report.password_reminder = reminders::password_reminders(&mut k).await?;
     let (c, emails) = reminders::overdue_habilitations(&mut k).await?;
     report.hab_overdue = c;

@@ -1,15 +1,25 @@
-//! The `requests` function: requests made for an assuré, their states and history.
-//! Its endpoints come with their issue; until then it has no route in `template.yaml`
-//! and answers 404 to anything.
+//! The `requests` function: requests made by partners for an assuré, to a caisse
+//! (SPEC §4, convention §1.2, §5) — the form and its checks, the submission, the
+//! partner's history, the request page and its thread, the caisse's queue and
+//! processing. Data layout: `ep_common::requests` (README « Data layout: requests »).
 
-use ep_common::Ctx;
-use ep_common::http::{Problem, route_key};
-use lambda_http::{Body, Request, Response};
+mod actions;
+mod handlers;
+mod lists;
+mod options;
+mod submit;
+mod support;
+pub mod texts;
+mod views;
 
-/// Route keys of this function; `template.yaml` declares exactly these (a test checks it).
-pub const ROUTES: &[&str] = &[];
+pub use lists::{PAGE, SCAN_CHUNK, SCAN_READS};
 
-pub async fn handle(_ctx: Ctx, req: Request) -> Response<Body> {
-    tracing::debug!(route = ?route_key(&req), "no such route");
-    Problem::not_found().into_response()
+ep_common::routes! {
+    "GET /api/requests/options" => FullEvenIfSuspended handlers::options;
+    "POST /api/requests/check" => FullEvenIfSuspended handlers::check;
+    "POST /api/requests" => FullEvenIfSuspended handlers::submit;
+    "GET /api/requests" => Full handlers::history;
+    "GET /api/requests/{request_id}" => Full handlers::detail;
+    "POST /api/requests/{request_id}/actions" => Full handlers::act;
+    "GET /api/queue" => Full handlers::queue;
 }

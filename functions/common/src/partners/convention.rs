@@ -51,6 +51,21 @@ impl Convention {
         }
         Ok(item)
     }
+    /// The convention as the domain rules see it (functionalities parsed).
+    pub fn view(&self) -> ep_domain::lifecycle::ConventionView {
+        ep_domain::lifecycle::ConventionView {
+            caisse_id: self.caisse_id.clone(),
+            state: self.state,
+            start: self.start,
+            end: self.end,
+            functionalities: self
+                .functionalities
+                .iter()
+                .filter_map(|f| ep_domain::types::Functionality::parse(f).ok())
+                .collect(),
+        }
+    }
+
     /// In force on `today` (state active, started, end date inclusive).
     pub fn is_active_on(&self, today: Date) -> bool {
         self.state == ConventionState::Active

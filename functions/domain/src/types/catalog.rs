@@ -222,6 +222,91 @@ impl RequestKind {
 }
 
 closed_enum! {
+    /// Subject (« objet ») of a `contact` request (SPEC §4).
+    ContactSubject, field = "sous_type", what = "L'objet de la demande" {
+        /// Droits.
+        Droits => "droits", "Droits";
+        /// Remboursements.
+        Remboursements => "remboursements", "Remboursements";
+        /// Changement de situation.
+        ChangementSituation => "changement_situation", "Changement de situation";
+        /// Other.
+        Autre => "autre", "Autre";
+    }
+}
+
+closed_enum! {
+    /// Difficulty of a `signalement` request (SPEC §4).
+    SignalementDifficulty, field = "sous_type", what = "La difficulté signalée" {
+        /// Accès aux droits.
+        AccesDroits => "acces_droits", "Accès aux droits";
+        /// Accès aux soins.
+        AccesSoins => "acces_soins", "Accès aux soins";
+        /// Rupture de droits.
+        RuptureDroits => "rupture_droits", "Rupture de droits";
+        /// Other.
+        Autre => "autre", "Autre";
+    }
+}
+
+closed_enum! {
+    /// Preferred mode of a `rendez_vous` request (SPEC §4).
+    AppointmentMode, field = "mode", what = "Le mode de rendez-vous" {
+        /// At the caisse's desk.
+        Accueil => "accueil", "À l'accueil";
+        /// By phone.
+        Telephone => "telephone", "Par téléphone";
+        /// By video call.
+        Visio => "visio", "En visioconférence";
+    }
+}
+
+/// What the sous-type of `kind` is called on the form (`None` for rendez-vous).
+pub fn sous_type_label(f: Functionality) -> Option<&'static str> {
+    match f {
+        Functionality::Contact => Some("L'objet"),
+        Functionality::Dossier => Some("L'étude demandée"),
+        Functionality::Signalement => Some("La difficulté"),
+        Functionality::Document => Some("Le document"),
+        Functionality::RendezVous | Functionality::Historique => None,
+    }
+}
+
+/// Label of a sous-type code of a kind.
+pub fn sous_type_name(f: Functionality, code: &str) -> Option<&'static str> {
+    match f {
+        Functionality::Contact => ContactSubject::parse(code).ok().map(|s| s.label()),
+        Functionality::Dossier => DossierSubtype::parse(code).ok().map(|s| s.label()),
+        Functionality::Signalement => SignalementDifficulty::parse(code).ok().map(|s| s.label()),
+        Functionality::Document => DocumentSubtype::parse(code).ok().map(|s| s.label()),
+        Functionality::RendezVous | Functionality::Historique => None,
+    }
+}
+
+/// The sous-types of a kind, `(code, label)`, in the spec's order.
+pub fn sous_types(f: Functionality) -> Vec<(&'static str, &'static str)> {
+    match f {
+        Functionality::Contact => ContactSubject::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::Dossier => DossierSubtype::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::Signalement => SignalementDifficulty::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::Document => DocumentSubtype::ALL
+            .iter()
+            .map(|s| (s.code(), s.label()))
+            .collect(),
+        Functionality::RendezVous | Functionality::Historique => Vec::new(),
+    }
+}
+
+closed_enum! {
     /// Profile of a partner account (§2.2).
     Profile, field = "profil", what = "Le profil" {
         /// Manager account, habilitated by the caisse.

@@ -11,8 +11,9 @@ mod person;
 mod phone;
 
 pub use catalog::{
-    AccountStatus, ConventionState, DocumentSubtype, DossierSubtype, Functionality,
-    PartnerCategory, PartnerStatus, Profile, RequestKind,
+    AccountStatus, AppointmentMode, ContactSubject, ConventionState, DocumentSubtype,
+    DossierSubtype, Functionality, PartnerCategory, PartnerStatus, Profile, RequestKind,
+    SignalementDifficulty, sous_type_label, sous_type_name, sous_types,
 };
 pub use email::{Email, ProfessionalEmail, WEBMAIL_DOMAINS, is_webmail_domain};
 pub use identifiant::Identifiant;

@@ -1,0 +1,351 @@
+// /demandes/demande?id=… (partner users of the request's structure, agents of its caisse):
+// a request (GET /api/requests/{id}): its summary, the thread of messages (text, never
+// HTML), its events (each state with who and when), and the forms of the actions this
+// user may do now (`actions`: take, message, ask, reply, answer, close; POST
+// /api/requests/{id}/actions). The server checks every message (no NIR, no health data)
+// and its messages are shown under the field. Another structure's or caisse's request
+// answers 404: « Demande introuvable », with the way back.
+import {
+  $, api, busy, el, fullName, notice, pageReady, problemErrors, showErrors, showFatal, takeFlash, unexpected,
+} from './app.js';
+import {
+  breadcrumb, confirmStep, details, isoDay, jour, queryParam, startPage, success, timeEl,
+} from './gestion.js';
+import {
+  FREE_TEXT_HINT, assureName, departementLabel, kindLabel, sousTypeHeading, stateBadge, stateLabel,
+} from './demandes-commun.js';
+
+const messages = $('#messages');
+const holder = $('#zone-demande');
+let me;
+let detail;
+
+const THREAD_KINDS = Object.freeze({
+  request: 'Demande initiale',
+  message: 'Message',
+  info_request: 'Demande de complément',
+  reply: 'Complément apporté',
+  answer: 'Réponse de la caisse',
+});
+
+const SIDES = Object.freeze({ partner: 'structure', caisse: 'caisse' });
+
+/** Where the list of this user is. */
+function listPage() {
+  return me.profile === 'agent'
+    ? ['Demandes des partenaires', '/caisse/demandes']
+    : ['Historique des demandes', '/demandes'];
+}
+
+function sideText(side, r) {
+  if (side === 'caisse') return r.caisse_name ? `caisse, ${r.caisse_name}` : 'caisse';
+  if (side === 'partner') return r.partner_name ? `structure, ${r.partner_name}` : 'structure';
+  return SIDES[side] || '';
+}
+
+// ------------------------------------------------------------------ render
+
+function summary(r) {
+  const pairs = [
+    ['Référence', el('span', { class: 'reference', text: r.reference })],
+    ['État', stateBadge(r)],
+    ['Type', r.type_label || kindLabel(r.type)],
+  ];
+  if (r.sous_type_label) pairs.push([sousTypeHeading(r.type), r.sous_type_label]);
+  if (r.type === 'rendez_vous') {
+    pairs.push(['Mode souhaité', r.mode_label || '—']);
+    pairs.push(['Disponibilités', el('span', { class: 'texte-libre', text: r.disponibilites || '—' })]);
+  }
+  if (r.type === 'document') {
+    pairs.push(['Remise du document', r.delivery_label || '—']);
+    if (r.posted_on) pairs.push(['Envoyé par courrier le', timeEl(r.posted_on)]);
+  }
+  pairs.push(['Caisse', r.caisse_name]);
+  pairs.push(['Structure', r.partner_name]);
+  pairs.push(['Envoyée le', timeEl(r.created_at, { withTime: true })]);
+  pairs.push(['Envoyée par', r.submitted_by_name || '—']);
+  pairs.push(['Agent en charge', r.assigned_to_name || 'Pas encore attribuée']);
+  const a = r.assure || {};
+  const who = [
+    ['Nom', assureName(r) || '—'],
+    ['Date de naissance', a.date_naissance ? jour(a.date_naissance) : '—'],
+    ['Département de résidence', departementLabel(a.departement) || '—'],
+  ];
+  return el('div', { class: 'grille-demande' },
+    el('section', { class: 'carte', 'aria-labelledby': 'titre-resume' },
+      el('h2', { id: 'titre-resume', text: 'La demande' }), details(pairs)),
+    el('section', { class: 'carte', 'aria-labelledby': 'titre-assure' },
+      el('h2', { id: 'titre-assure', text: 'Personne concernée' }), details(who)));
+}
+
+function thread(r) {
+  const section = el('section', { class: 'carte', 'aria-labelledby': 'titre-echanges' });
+  section.append(el('h2', { id: 'titre-echanges', text: 'Échanges' }));
+  const items = r.thread || [];
+  if (!items.length) {
+    section.append(el('p', { class: 'vide', text: 'Aucun message.' }));
+    return section;
+  }
+  const list = el('ol', { class: 'fil' });
+  for (const m of items) {
+    const side = m.author_side === 'caisse' ? 'caisse' : 'partner';
+    const head = el('p', { class: 'fil-entete' },
+      el('strong', { text: THREAD_KINDS[m.kind] || 'Message' }), ' — ',
+      m.author_name || 'Auteur inconnu', ` (${sideText(side, r)}), le `, timeEl(m.at, { withTime: true }));
+    list.append(el('li', { class: `fil-message ${side}` }, head,
+      el('p', { class: 'texte-libre', text: m.text || '' })));
+  }
+  section.append(list);
+  return section;
+}
+
+function events(r) {
+  const section = el('section', { class: 'carte', 'aria-labelledby': 'titre-etapes' });
+  section.append(el('h2', { id: 'titre-etapes', text: 'Suivi de la demande' }));
+  const list = el('ol', { class: 'etapes' });
+  for (const e of r.events || []) {
+    list.append(el('li', {},
+      el('strong', { text: e.state_label || stateLabel(e.state) }), ' — le ', timeEl(e.at, { withTime: true }),
+      `, par ${e.actor_name || 'un utilisateur'} (${sideText(e.actor_side, r)})`));
+  }
+  if (!list.children.length) list.append(el('li', { text: 'Aucune étape enregistrée.' }));
+  section.append(list);
+  return section;
+}
+
+// ------------------------------------------------------------------ actions
+
+/** Runs an action; on success re-renders the page and says what was done. */
+async function act(form, body, fields, done) {
+  const finish = busy(form);
+  const res = await api('POST', `/api/requests/${encodeURIComponent(detail.id)}/actions`, body);
+  finish();
+  if (res.status === 200 && res.body) {
+    detail = res.body;
+    render();
+    success(messages, done);
+    return true;
+  }
+  if (res.status === 404) {
+    notFound();
+    return false;
+  }
+  if (res.status === 422 || res.status === 409 || res.status === 400) {
+    const fallback = res.status === 422 ? fields.message || null : null;
+    showErrors(form, problemErrors(res.body, fields, fallback), { below: true });
+  } else {
+    showErrors(form, [{ field: null, message: unexpected(res) }]);
+  }
+  return false;
+}
+
+function messageArea(id, label, hint, required = true) {
+  const lab = el('label', { for: id }, required ? label : `${label} (facultatif)`, ' ',
+    el('span', { class: 'aide', id: `${id}-aide`, text: `${hint} ${FREE_TEXT_HINT}` }));
+  const area = el('textarea', { id, name: 'message', rows: '5', maxlength: '2000', class: 'court', 'aria-describedby': `${id}-aide`, spellcheck: 'true' });
+  return el('div', { class: 'champ' }, lab, area);
+}
+
+/** A titled form of one action: a message (and a date for a document sent by post). */
+function actionForm({ action, title, intro, label, hint, button, done, required = true, posted = false }) {
+  const id = `action-${action}`;
+  const section = el('section', { class: 'carte action', 'aria-labelledby': `${id}-titre` });
+  section.append(el('h3', { id: `${id}-titre`, text: title }));
+  if (intro) section.append(el('p', { text: intro }));
+  const form = el('form', { id: `form-${action}`, method: 'post', action: window.location.pathname, novalidate: true });
+  const fields = { message: `${id}-message` };
+  if (posted) {
+    const dateId = `${id}-courrier`;
+    fields.posted_on = dateId;
+    form.append(el('div', { class: 'champ' },
+      el('label', { for: dateId }, 'Envoyé par courrier le', ' ',
+        el('span', { class: 'aide', id: `${dateId}-aide`, text: 'La date d\'envoi du document à l\'adresse connue de l\'assuré, par exemple 03/02/2026.' })),
+      el('input', { type: 'date', id: dateId, name: 'posted_on', max: isoDay(), 'aria-describedby': `${dateId}-aide`, class: 'date' })));
+  }
+  form.append(messageArea(fields.message, label, hint, required));
+  form.append(el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'bouton', text: button })));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    const body = { action };
+    const text = document.getElementById(fields.message).value;
+    if (text.trim()) body.message = text;
+    if (posted) {
+      const d = document.getElementById(fields.posted_on).value;
+      if (d) body.posted_on = d;
+    }
+    await act(form, body, fields, done);
+  });
+  section.append(form);
+  return section;
+}
+
+function takeBlock(r) {
+  const mine = Boolean(r.assigned_to_name) && r.assigned_to_name === fullName(me);
+  if (mine && r.state !== 'submitted') return null;
+  const reassign = r.state === 'in_progress' && r.assigned_to_name && !mine;
+  const section = el('section', { class: 'carte action', 'aria-labelledby': 'action-take-titre' });
+  section.append(el('h3', { id: 'action-take-titre', text: reassign ? 'Reprendre la demande' : 'Prendre en charge' }));
+  section.append(el('p', {
+    text: reassign
+      ? `La demande est suivie par ${r.assigned_to_name}. Vous pouvez la reprendre : elle vous sera attribuée.`
+      : 'La demande vous sera attribuée et passera à l\'état « En cours de traitement ». La structure le verra.',
+  }));
+  const form = el('form', { id: 'form-take', method: 'post', action: window.location.pathname, novalidate: true });
+  form.append(el('div', { class: 'actions' }, el('button', {
+    type: 'submit', class: 'bouton', text: reassign ? 'Reprendre la demande' : 'Prendre en charge la demande',
+  })));
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    await act(form, { action: 'take' }, {}, 'La demande vous est attribuée : elle est en cours de traitement.');
+  });
+  section.append(form);
+  return section;
+}
+
+function closeBlock() {
+  const section = el('section', { class: 'carte action', 'aria-labelledby': 'action-close-titre' });
+  section.append(el('h3', { id: 'action-close-titre', text: 'Clôturer la demande' }));
+  section.append(el('p', { text: 'Une demande clôturée ne reçoit plus de message. Elle est supprimée 12 mois après sa clôture.' }));
+  const button = el('button', { type: 'button', class: 'bouton secondaire', text: 'Clôturer la demande' });
+  const row = el('div', { class: 'actions' }, button);
+  section.append(row);
+  button.addEventListener('click', () => {
+    confirmStep({
+      anchor: row,
+      id: 'confirmation-cloture',
+      title: `Clôturer la demande ${detail.reference} ?`,
+      text: 'Plus aucun message ne pourra y être ajouté.',
+      confirmLabel: 'Confirmer la clôture',
+      returnFocus: button,
+      onConfirm: async (form) => act(form, { action: 'close' }, {}, `La demande ${detail.reference} est clôturée.`),
+    });
+  });
+  return section;
+}
+
+function actionsBlock(r) {
+  const actions = r.actions || [];
+  const section = el('section', { 'aria-labelledby': 'titre-actions', id: 'actions-demande' });
+  section.append(el('h2', { id: 'titre-actions', text: 'Que voulez-vous faire ?' }));
+  if (!actions.length) {
+    const why = r.state === 'closed'
+      ? 'Cette demande est clôturée : plus aucune action n\'est possible.'
+      : me.profile === 'agent'
+        ? (r.state === 'info_requested'
+          ? 'La structure doit apporter le complément demandé : la demande reviendra à l\'état « En cours de traitement » dès sa réponse.'
+          : 'Aucune action n\'est possible pour vous à cette étape.')
+        : r.state === 'answered'
+          ? 'La caisse a répondu. Aucune autre action n\'est possible pour vous.'
+          : 'Aucune action n\'est attendue de votre part pour l\'instant : la caisse traite la demande. Vous serez prévenu par courriel de tout changement.';
+    section.append(el('p', { class: 'meta', id: 'aucune-action', text: why }));
+    return section;
+  }
+  const postAnswer = r.type === 'document' && r.delivery_mode === 'post';
+  for (const action of actions) {
+    if (action === 'take') {
+      const block = takeBlock(r);
+      if (block) section.append(block);
+    }
+    if (action === 'reply') {
+      section.append(actionForm({
+        action: 'reply',
+        title: 'Apporter le complément demandé',
+        intro: 'La caisse attend un complément (voir sa demande dans les échanges ci-dessus).',
+        label: 'Votre réponse',
+        hint: 'Ce que la caisse demande, sans plus (2000 caractères au plus).',
+        button: 'Envoyer le complément',
+        done: 'Votre complément est envoyé à la caisse : la demande est de nouveau en cours de traitement.',
+      }));
+    } else if (action === 'message') {
+      section.append(actionForm({
+        action: 'message',
+        title: 'Écrire à la structure',
+        intro: 'Le message s\'ajoute aux échanges ; l\'état de la demande ne change pas.',
+        label: 'Message',
+        hint: '2000 caractères au plus.',
+        button: 'Envoyer le message',
+        done: 'Votre message est envoyé à la structure.',
+      }));
+    } else if (action === 'ask') {
+      section.append(actionForm({
+        action: 'ask',
+        title: 'Demander un complément',
+        intro: 'La demande passe à l\'état « Complément demandé » jusqu\'à la réponse de la structure.',
+        label: 'Ce qui manque',
+        hint: 'Dites précisément ce que la structure doit apporter (2000 caractères au plus).',
+        button: 'Demander le complément',
+        done: 'Votre demande de complément est envoyée à la structure.',
+      }));
+    } else if (action === 'answer') {
+      section.append(actionForm({
+        action: 'answer',
+        title: 'Répondre',
+        intro: postAnswer
+          ? 'Le document est envoyé par courrier à l\'adresse connue de l\'assuré : indiquez la date d\'envoi. La demande passe à l\'état « Répondue ».'
+          : 'La demande passe à l\'état « Répondue ».',
+        label: 'Réponse',
+        hint: 'La réponse à la structure (2000 caractères au plus).',
+        button: 'Envoyer la réponse',
+        done: 'Votre réponse est envoyée à la structure : la demande est répondue.',
+        required: !postAnswer,
+        posted: postAnswer,
+      }));
+    } else if (action === 'close') section.append(closeBlock());
+  }
+  return section;
+}
+
+function render() {
+  const r = detail;
+  document.title = `Demande ${r.reference} – Espace Partenaires`;
+  $('#titre-demande').textContent = `Demande ${r.reference}`;
+  const sub = $('#sous-titre-demande');
+  sub.textContent = '';
+  sub.append(r.type_label || kindLabel(r.type), ' — ', stateBadge(r));
+  holder.textContent = '';
+  holder.append(summary(r), thread(r), events(r), actionsBlock(r));
+  const [label, href] = listPage();
+  holder.append(el('p', { class: 'lien-annexe' }, el('a', { href, text: `Retour à la liste : ${label.toLowerCase()}` })));
+}
+
+function notFound() {
+  document.title = 'Demande introuvable – Espace Partenaires';
+  $('#titre-demande').textContent = 'Demande introuvable';
+  $('#sous-titre-demande').textContent = '';
+  holder.textContent = '';
+  const [label, href] = listPage();
+  holder.append(
+    el('p', { id: 'demande-introuvable', text: 'Cette demande n\'existe pas, a été supprimée après sa clôture, ou n\'est pas accessible avec votre compte.' }),
+    el('p', {}, el('a', { href, text: `Retour à la liste : ${label.toLowerCase()}` })),
+  );
+  $('#titre-demande').focus();
+}
+
+async function start() {
+  me = await startPage({ profiles: ['agent', 'gestionnaire', 'technicien'], crumbs: [] });
+  if (!me) return;
+  const id = queryParam('id');
+  const list = listPage();
+  const res = id ? await api('GET', `/api/requests/${encodeURIComponent(id)}`) : { status: 404 };
+  pageReady();
+  if (res.status === 404 || res.status === 400) {
+    breadcrumbOf(list, 'Demande introuvable');
+    notFound();
+    return;
+  }
+  if (res.status !== 200 || !res.body) {
+    showFatal(unexpected(res));
+    return;
+  }
+  detail = res.body;
+  breadcrumbOf(list, `Demande ${detail.reference}`);
+  render();
+  const flash = takeFlash();
+  if (flash) notice(messages, { kind: 'succes', text: flash, focus: true, id: 'confirmation-envoi' });
+}
+
+function breadcrumbOf(list, label) {
+  breadcrumb([list, [label, null]]);
+}
+
+start();
