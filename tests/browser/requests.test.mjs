@@ -240,6 +240,8 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
   await page.getByRole('button', { name: 'Prendre en charge la demande' }).click();
   await statusMessage(page, 'La demande vous est attribuée');
   assert.equal(await stateOf(page), 'En cours de traitement');
+  assert.equal(await page.getByRole('button', { name: /Prendre en charge|Reprendre/ }).count(), 0, 'no « take » once it is hers');
+  assert.match(await page.locator('#titre-resume + dl').textContent(), /Agent en chargeAgathe Agent/);
   await page.locator('#action-ask-message').fill('Merci de préciser la date de dépôt exacte de la demande.');
   await page.getByRole('button', { name: 'Demander le complément' }).click();
   await statusMessage(page, 'Votre demande de complément est envoyée');
