@@ -6,7 +6,7 @@
 // and its messages are shown under the field. Another structure's or caisse's request
 // answers 404: « Demande introuvable », with the way back.
 import {
-  $, api, busy, el, fullName, notice, pageReady, problemErrors, showErrors, showFatal, takeFlash, unexpected,
+  $, api, busy, el, notice, pageReady, problemErrors, showErrors, showFatal, takeFlash, unexpected,
 } from './app.js';
 import {
   breadcrumb, confirmStep, details, isoDay, jour, queryParam, startPage, success, timeEl,
@@ -179,10 +179,9 @@ function actionForm({ action, title, intro, label, hint, button, done, required 
   return section;
 }
 
+/** « take » is offered by the server only when the request is not already this agent's. */
 function takeBlock(r) {
-  const mine = Boolean(r.assigned_to_name) && r.assigned_to_name === fullName(me);
-  if (mine && r.state !== 'submitted') return null;
-  const reassign = r.state === 'in_progress' && r.assigned_to_name && !mine;
+  const reassign = r.state === 'in_progress' && Boolean(r.assigned_to_name);
   const section = el('section', { class: 'carte action', 'aria-labelledby': 'action-take-titre' });
   section.append(el('h3', { id: 'action-take-titre', text: reassign ? 'Reprendre la demande' : 'Prendre en charge' }));
   section.append(el('p', {
@@ -242,11 +241,8 @@ function actionsBlock(r) {
   }
   const postAnswer = r.type === 'document' && r.delivery_mode === 'post';
   for (const action of actions) {
-    if (action === 'take') {
-      const block = takeBlock(r);
-      if (block) section.append(block);
-    }
-    if (action === 'reply') {
+    if (action === 'take') section.append(takeBlock(r));
+    else if (action === 'reply') {
       section.append(actionForm({
         action: 'reply',
         title: 'Apporter le complément demandé',

@@ -125,8 +125,15 @@ export function requestItem(r, side) {
   return el('li', {}, article);
 }
 
-/** The list of request cards, or the empty-state paragraph. */
-export function requestList(items, side, empty) {
+/**
+ * The list of request cards, or the empty-state paragraph. A filtered page may be short,
+ * even empty, and still have a next page (the server reads a bounded number of rows per
+ * page): then the page says to go on.
+ */
+export function requestList(items, side, empty, more = false) {
+  if (!items.length && more) {
+    return el('p', { class: 'vide', id: 'liste-vide', text: 'Aucune demande correspondante sur cette page : la recherche continue à la page suivante.' });
+  }
   if (!items.length) return empty;
   const list = el('ol', { class: 'liste-demandes', id: 'liste-demandes-items' });
   for (const r of items) list.append(requestItem(r, side));
@@ -161,6 +168,7 @@ export function queryParams() {
 
 /** A sentence describing how many requests a page shows. */
 export function countText(n, more, filtered) {
+  if (!n && more) return 'Aucune demande sur cette page ; voyez la page suivante.';
   if (!n) return filtered ? 'Aucune demande ne correspond à ces filtres.' : '';
   return `${n} demande${n > 1 ? 's' : ''} sur cette page${more ? ' (page suivante disponible)' : ''}.`;
 }

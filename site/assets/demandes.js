@@ -74,7 +74,7 @@ async function load(cursor) {
   } else {
     empty.append('Votre structure n\'a encore envoyé aucune demande.');
   }
-  zone.append(requestList(items, 'partner', empty));
+  zone.append(requestList(items, 'partner', empty, Boolean(res.body.next)));
   $('#etat-liste').textContent = countText(items.length, Boolean(res.body.next), filtered);
   return res.body.next || null;
 }

@@ -100,7 +100,7 @@ async function load(cursor) {
   const label = STATES.find(([c]) => c === state)[1].toLowerCase();
   const empty = el('p', { class: 'vide', id: 'liste-vide' });
   empty.append(filtered ? `Aucune demande à l'état « ${label} » ne correspond à ces filtres.` : `Aucune demande à l'état « ${label} ».`);
-  zone.append(requestList(items, 'caisse', empty));
+  zone.append(requestList(items, 'caisse', empty, Boolean(res.body.next)));
   $('#etat-liste').textContent = countText(items.length, Boolean(res.body.next), filtered);
   return res.body.next || null;
 }

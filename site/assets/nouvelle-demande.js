@@ -311,9 +311,13 @@ async function submit(event) {
 
 /** A gestionnaire or a suspended structure: why, and where to go instead. */
 function cannotSubmit(me) {
+  const suspended = options.partner && options.partner.status === 'suspended';
   const links = el('ul', { class: 'liste-simple' });
-  links.append(el('li', {}, el('a', { href: '/demandes', text: 'Consulter l\'historique des demandes de votre structure' })));
-  if (me.profile === 'gestionnaire') {
+  // A suspended structure sees nothing but the help page until the caisse restores its access.
+  if (!suspended) {
+    links.append(el('li', {}, el('a', { href: '/demandes', text: 'Consulter l\'historique des demandes de votre structure' })));
+  }
+  if (me.profile === 'gestionnaire' && !suspended) {
     links.append(el('li', {}, el('a', { href: '/structure/comptes', text: 'Créer un compte technicien (pour vous-même ou un collègue)' })));
   }
   links.append(el('li', {}, el('a', { href: '/aide', text: 'Contacter votre caisse (aide et contacts)' })));

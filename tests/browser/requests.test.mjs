@@ -80,7 +80,7 @@ async function setUp(gw) {
   await gestion2.ok('POST', `/api/partners/${other.id}/techniciens`, person('madame', 'Olga', 'Autre', 'olga.autre@tutelles-plateau.example.org', 'Mandataire'), 201);
   const other2 = apiClient(gw);
   const otherTechIdent = await other2.activateAndSignIn('olga.autre@tutelles-plateau.example.org', OTHER_PASSWORD);
-  return { now, agentIdent, gestionIdent, otherTechIdent, otherTech: other2, caisseId: caisse.id };
+  return { now, agentIdent, gestionIdent, otherTechIdent, otherTech: other2, caisseId: caisse.id, agent, otherId: other.id };
 }
 
 /** On /demandes/nouvelle: chooses the kind and fills the form (the caisse is the only one, preselected). */
@@ -131,7 +131,7 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
       if (ui) log(`requests: ${ui.visited.length} pages checked: ${ui.visited.map((v) => v.name).join(' | ')}`);
     }
   });
-  const { now, agentIdent, gestionIdent, otherTechIdent, otherTech, caisseId } = await setUp(gw);
+  const { now, agentIdent, gestionIdent, otherTechIdent, otherTech, caisseId, agent, otherId } = await setUp(gw);
   ui = await openJourney(browser, gw, 'parcours demandes');
   const { page } = ui;
 
@@ -240,6 +240,8 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
   await page.getByRole('button', { name: 'Prendre en charge la demande' }).click();
   await statusMessage(page, 'La demande vous est attribuée');
   assert.equal(await stateOf(page), 'En cours de traitement');
+  assert.equal(await page.getByRole('button', { name: /Prendre en charge|Reprendre/ }).count(), 0, 'no « take » once it is hers');
+  assert.match(await page.locator('#titre-resume + dl').textContent(), /Agent en chargeAgathe Agent/);
   await page.locator('#action-ask-message').fill('Merci de préciser la date de dépôt exacte de la demande.');
   await page.getByRole('button', { name: 'Demander le complément' }).click();
   await statusMessage(page, 'Votre demande de complément est envoyée');
@@ -369,4 +371,16 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
   await page.getByRole('button', { name: 'Page précédente' }).click();
   await until(async () => (await page.locator('#liste-demandes-items > li').count()) === 20, 'back to the first page');
   await ui.check('historique, page suivante');
+
+  // ---- Its structure is suspended: the new-request page says why, with the way out.
+  const suspension = await agent.post(`/api/partners/${otherId}/suspend`, { reason: 'non_conforme' });
+  assert.ok(suspension.status >= 200 && suspension.status < 300, `suspend: ${suspension.text}`);
+  await page.goto('/demandes/nouvelle');
+  await ready(page);
+  const blocked = page.locator('#alerte-envoi-impossible');
+  await blocked.waitFor();
+  assert.match(await blocked.textContent(), /suspendu/);
+  assert.ok(await blocked.getByRole('link', { name: /Contacter votre caisse/ }).isVisible());
+  assert.equal(await page.locator('#form-demande').count(), 0);
+  await ui.check('nouvelle demande, structure suspendue');
 });
