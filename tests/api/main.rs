@@ -6,3 +6,4 @@ mod emails;
 mod gateway;
 mod maintenance;
 mod requests;
+mod round_trips;

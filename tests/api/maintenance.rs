@@ -362,6 +362,10 @@ impl Table for Recorder {
         let _one = self.one_at_a_time.lock().await;
         self.inner.get(pk, sk).await
     }
+    async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError> {
+        let _one = self.one_at_a_time.lock().await;
+        self.inner.get_many(keys).await
+    }
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
         self.note(item.pk());
         let _one = self.one_at_a_time.lock().await;
@@ -433,6 +437,9 @@ impl Failing {
 impl Table for Failing {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         self.inner.get(pk, sk).await
+    }
+    async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError> {
+        self.inner.get_many(keys).await
     }
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
         self.guard(self.inner.put(item, cond)).await

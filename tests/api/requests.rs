@@ -10,8 +10,8 @@ use ep_tests::{TestApp, TestResponse, spawn_app};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
-const PW: &str = "Tournesol-Brillant-42";
-const ALL: [&str; 6] = [
+pub(crate) const PW: &str = "Tournesol-Brillant-42";
+pub(crate) const ALL: [&str; 6] = [
     "contact",
     "dossier",
     "signalement",
@@ -20,7 +20,7 @@ const ALL: [&str; 6] = [
     "historique",
 ];
 
-async fn activate(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn activate(app: &TestApp, email: &str) -> (String, String) {
     let ident = app.identifiant_in_email(email).expect("account email");
     let token = app.link_token(email, "activation").expect("link");
     let res = app
@@ -44,7 +44,7 @@ async fn activate(app: &TestApp, email: &str) -> (String, String) {
     (ident, cookie)
 }
 
-fn person(prenom: &str, nom: &str, email: &str) -> Value {
+pub(crate) fn person(prenom: &str, nom: &str, email: &str) -> Value {
     json!({
         "civilite": "madame", "nom": nom, "prenom": prenom, "fonction": "Travailleuse sociale",
         "telephone": "04 72 00 00 01", "email": email
@@ -53,15 +53,15 @@ fn person(prenom: &str, nom: &str, email: &str) -> Value {
 
 /// One caisse (an admin agent), one partner conventioned with it for `functionalities`,
 /// a gestionnaire and a technicien.
-struct World {
-    caisse: String,
-    agent: String,
-    partner: String,
-    gestionnaire: String,
-    technicien: String,
-    tech_email: String,
+pub(crate) struct World {
+    pub(crate) caisse: String,
+    pub(crate) agent: String,
+    pub(crate) partner: String,
+    pub(crate) gestionnaire: String,
+    pub(crate) technicien: String,
+    pub(crate) tech_email: String,
     /// Identifiants of the agent, the gestionnaire, the technicien.
-    idents: [String; 3],
+    pub(crate) idents: [String; 3],
 }
 
 impl World {
@@ -73,7 +73,7 @@ impl World {
     }
 }
 
-async fn admin(app: &TestApp) -> String {
+pub(crate) async fn admin(app: &TestApp) -> String {
     let email = app.app.ctx.config.admin_email.clone();
     let ident = app.identifiant_in_email(&email).expect("admin email");
     if app.link_token(&email, "activation").is_some() && app.outbox().len() == 1 {
@@ -82,7 +82,12 @@ async fn admin(app: &TestApp) -> String {
     app.login(&ident, PW).await
 }
 
-async fn world(app: &TestApp, tag: &str, category: &str, functionalities: &[&str]) -> World {
+pub(crate) async fn world(
+    app: &TestApp,
+    tag: &str,
+    category: &str,
+    functionalities: &[&str],
+) -> World {
     let admin = admin(app).await;
     let agent_email = format!("agent@cpam-{tag}.example.org");
     let res = app
@@ -154,7 +159,7 @@ async fn world(app: &TestApp, tag: &str, category: &str, functionalities: &[&str
     }
 }
 
-fn form(caisse: &str, kind: &str) -> Value {
+pub(crate) fn form(caisse: &str, kind: &str) -> Value {
     let sous = match kind {
         "contact" => json!("droits"),
         "dossier" => json!("css"),
@@ -179,7 +184,7 @@ async fn submit(app: &TestApp, cookie: &str, body: Value) -> TestResponse {
     app.post("/api/requests", body, Some(cookie)).await
 }
 
-async fn submitted(app: &TestApp, w: &World, body: Value) -> Value {
+pub(crate) async fn submitted(app: &TestApp, w: &World, body: Value) -> Value {
     let res = submit(app, &w.technicien, body).await;
     assert_eq!(res.status, 201, "{}", res.text());
     res.json()
@@ -1245,16 +1250,16 @@ async fn closed_requests_are_deleted_after_retention_and_erased_from_every_file(
 }
 
 /// The Table port with a count of store round trips.
-struct Counting {
-    inner: std::sync::Arc<dyn ep_common::table::Table>,
-    n: std::sync::atomic::AtomicU64,
+pub(crate) struct Counting {
+    pub(crate) inner: std::sync::Arc<dyn ep_common::table::Table>,
+    pub(crate) n: std::sync::atomic::AtomicU64,
 }
 
 impl Counting {
     fn tick(&self) {
         self.n.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
     }
-    fn take(&self) -> u64 {
+    pub(crate) fn take(&self) -> u64 {
         self.n.swap(0, std::sync::atomic::Ordering::SeqCst)
     }
 }
@@ -1268,6 +1273,13 @@ impl ep_common::table::Table for Counting {
     ) -> Result<Option<ep_common::table::Item>, ep_common::table::StoreError> {
         self.tick();
         self.inner.get(pk, sk).await
+    }
+    async fn get_many(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Option<ep_common::table::Item>>, ep_common::table::StoreError> {
+        self.tick();
+        self.inner.get_many(keys).await
     }
     async fn put(
         &self,

@@ -117,6 +117,7 @@ mod table_conformance {
         due_index_finds_what_is_due,
         item_size_limit,
         invalid_items_are_refused,
+        get_many_reads_keys_in_order_in_one_call,
     );
 }
 

@@ -422,3 +422,41 @@ pub async fn invalid_items_are_refused(t: &dyn Table) {
     ));
     assert!(t.get("P#10", "A").await.unwrap().is_none());
 }
+
+pub async fn get_many_reads_keys_in_order_in_one_call(t: &dyn Table) {
+    for i in 0..30 {
+        t.put(
+            item(&format!("GM#{}", i % 3), &format!("K#{i:02}")).with("n", i),
+            Cond::None,
+        )
+        .await
+        .expect("put");
+    }
+    // Order of the keys asked, a missing one, a repeated one, across partitions.
+    let keys: Vec<(String, String)> = [(7, "K#07"), (99, "K#99"), (2, "K#02"), (7, "K#07")]
+        .iter()
+        .map(|(i, sk)| (format!("GM#{}", i % 3), (*sk).to_owned()))
+        .collect();
+    let got = t.get_many(&keys).await.expect("get_many");
+    let ns: Vec<Option<i64>> = got
+        .iter()
+        .map(|o| o.as_ref().and_then(|i| i.get("n")).and_then(|v| v.as_i64()))
+        .collect();
+    assert_eq!(ns, [Some(7), None, Some(2), Some(7)]);
+    // 100 keys at once (DynamoDB's limit), more refused, none is fine.
+    let hundred: Vec<(String, String)> = (0..100)
+        .map(|i| (format!("GM#{}", i % 3), format!("K#{i:02}")))
+        .collect();
+    let got = t.get_many(&hundred).await.expect("100 keys");
+    assert_eq!(got.iter().filter(|o| o.is_some()).count(), 30);
+    let mut too_many = hundred.clone();
+    too_many.push(("GM#0".into(), "K#00".into()));
+    assert!(matches!(
+        t.get_many(&too_many).await,
+        Err(StoreError::Invalid(_))
+    ));
+    assert_eq!(
+        t.get_many(&[]).await.expect("none"),
+        Vec::<Option<Item>>::new()
+    );
+}

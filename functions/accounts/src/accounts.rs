@@ -92,13 +92,12 @@ pub async fn export_csv(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         .iter()
         .filter(|u| matches!(u.role, Role::Gestionnaire | Role::Technicien))
     {
+        // As the on-screen table says it: a colleague of the structure by name,
+        // otherwise the caisse (no read per row).
         let created_by = match &u.created_by {
             Some(id) => match accounts.iter().find(|a| &a.id == id) {
                 Some(a) => a.display_name(),
-                None => match get_user(ctx.table.as_ref(), id).await? {
-                    Some(a) => format!("{} ({})", a.display_name(), a.org_name),
-                    None => String::new(),
-                },
+                None => "votre caisse".to_owned(),
             },
             None => String::new(),
         };

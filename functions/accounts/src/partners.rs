@@ -2,18 +2,21 @@
 //! suspension of a whole partner (§4.1); the help page's referents (§3.3); the
 //! partner's audit trail.
 
+use std::collections::HashMap;
+
 use ep_common::Ctx;
 use ep_common::audit::Event;
 use ep_common::http::{Problem, json, parse_json, path_param};
 use ep_common::ids::new_id;
 use ep_common::partners::{
-    Convention, Partner, Suspension, caisse_partners_pk, conventions_of, get_caisse, get_partner,
+    Caisse, Convention, Partner, Suspension, caisse_key, caisse_partners_pk, conventions_of,
+    get_caisse, partner_key,
 };
 use ep_common::record::Record;
 use ep_common::sessions::Authed;
 use ep_common::table::{Cond, Index, Query};
 use ep_common::tx::Tx;
-use ep_common::users::{Role, get_user};
+use ep_common::users::{Role, user_names};
 use ep_domain::quota::quota_for;
 use ep_domain::types::{
     ConventionState, Functionality, PartnerCategory, PartnerStatus, is_webmail_domain,
@@ -220,18 +223,36 @@ pub struct FunctionalityView {
     pub label: &'static str,
 }
 
-async fn convention_view(ctx: &Ctx, c: &Convention) -> Result<ConventionView, Problem> {
-    let caisse_name = get_caisse(ctx.table.as_ref(), &c.caisse_id)
+/// The names of these caisses, in one read (none when there is none to name).
+async fn caisse_names<'a>(
+    ctx: &Ctx,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<HashMap<String, String>, Problem> {
+    let mut keys: Vec<(String, String)> = ids.map(caisse_key).collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(HashMap::new());
+    }
+    Ok(ctx
+        .table
+        .get_many(&keys)
         .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    Ok(ConventionView {
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.parse::<Caisse>().ok())
+        .map(|c| (c.id, c.name))
+        .collect())
+}
+
+fn convention_view(c: &Convention, names: &HashMap<String, String>, day: Date) -> ConventionView {
+    ConventionView {
         caisse_id: c.caisse_id.clone(),
-        caisse_name,
+        caisse_name: names.get(&c.caisse_id).cloned().unwrap_or_default(),
         start: c.start,
         end: c.end,
         state: c.state,
-        active: c.is_active_on(today(ctx)),
+        active: c.is_active_on(day),
         functionalities: c
             .functionalities
             .iter()
@@ -241,21 +262,33 @@ async fn convention_view(ctx: &Ctx, c: &Convention) -> Result<ConventionView, Pr
                 label: f.label(),
             })
             .collect(),
-    })
+    }
 }
 
+/// The partner as its pages show it, with the conventions given (their caisses'
+/// names read at once).
 pub async fn partner_view<'a>(
     ctx: &Ctx,
     p: &'a Partner,
     conventions: &[Convention],
 ) -> Result<PartnerView<'a>, Problem> {
+    let names = caisse_names(ctx, conventions.iter().map(|c| c.caisse_id.as_str())).await?;
+    Ok(partner_view_with(p, conventions, &names, today(ctx)))
+}
+
+fn partner_view_with<'a>(
+    p: &'a Partner,
+    conventions: &[Convention],
+    names: &HashMap<String, String>,
+    day: Date,
+) -> PartnerView<'a> {
     let category = PartnerCategory::parse(&p.category).unwrap_or(PartnerCategory::Autre);
     let quota = quota_for(p.members).ok();
-    let mut convs = Vec::new();
-    for c in conventions {
-        convs.push(convention_view(ctx, c).await?);
-    }
-    Ok(PartnerView {
+    let convs = conventions
+        .iter()
+        .map(|c| convention_view(c, names, day))
+        .collect();
+    PartnerView {
         id: &p.id,
         name: &p.name,
         address: &p.address,
@@ -277,7 +310,7 @@ pub async fn partner_view<'a>(
         review_requested_at: p.review_requested_at,
         review_confirmed_at: p.review_confirmed_at,
         conventions: convs,
-    })
+    }
 }
 
 /// The conventions a user may see: an agent its caisse's only; partner users all.
@@ -294,15 +327,27 @@ async fn visible_conventions(
 pub async fn list(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     match authed.user.role {
         Role::Agent => {
+            // One page of the caisse's conventions, their partners and the caisse's
+            // name: three reads whatever the page size.
             let q = Query::new(Index::Gsi1, caisse_partners_pk(&authed.user.org_id)).limit(50);
             let page = page_from(ctx, req, q).await?;
+            let convs: Vec<Convention> = page
+                .items
+                .iter()
+                .map(|i| i.parse())
+                .collect::<Result<_, _>>()?;
+            let keys: Vec<(String, String)> =
+                convs.iter().map(|c| partner_key(&c.partner_id)).collect();
+            let partners = ctx.table.get_many(&keys).await?;
+            let names = caisse_names(ctx, std::iter::once(authed.user.org_id.as_str())).await?;
+            let day = today(ctx);
             let mut items = Vec::new();
-            for item in &page.items {
-                let conv: Convention = item.parse()?;
-                if let Some(p) = get_partner(ctx.table.as_ref(), &conv.partner_id).await? {
-                    let v = partner_view(ctx, &p, std::slice::from_ref(&conv)).await?;
-                    items.push(serde_json::to_value(&v).map_err(|_| Problem::unavailable())?);
-                }
+            for (conv, p) in convs.iter().zip(partners) {
+                let Some(p) = p.map(|i| i.parse::<Partner>()).transpose()? else {
+                    continue;
+                };
+                let v = partner_view_with(&p, std::slice::from_ref(conv), &names, day);
+                items.push(serde_json::to_value(&v).map_err(|_| Problem::unavailable())?);
             }
             Ok(json(
                 200,
@@ -464,7 +509,8 @@ pub async fn update_convention(ctx: &Ctx, req: &Request, authed: &Authed) -> Ans
     tx.audit(&caisse_id, &authed.user.id, "convention.updated", Some(&id))?;
     tx.audit(&id, &authed.user.id, "convention.updated", Some(&id))?;
     tx.commit().await?;
-    Ok(json(200, &convention_view(ctx, &next).await?))
+    let names = caisse_names(ctx, std::iter::once(caisse_id.as_str())).await?;
+    Ok(json(200, &convention_view(&next, &names, today(ctx))))
 }
 
 #[derive(Deserialize, Default)]
@@ -587,17 +633,23 @@ pub async fn audit(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         .descending()
         .limit(50);
     let page = page_from(ctx, req, q).await?;
-    let mut items = Vec::new();
-    for item in &page.items {
-        let ev: Event = item.parse()?;
-        let actor = match get_user(ctx.table.as_ref(), &ev.actor).await? {
-            Some(u) => format!("{} {}", u.prenom, u.nom),
-            None => ev.actor.clone(),
-        };
-        items.push(serde_json::json!({
-            "at": ev.at, "action": ev.action, "actor": actor, "target": ev.target, "detail": ev.detail,
-        }));
-    }
+    let events: Vec<Event> = page
+        .items
+        .iter()
+        .map(|i| i.parse())
+        .collect::<Result<_, _>>()?;
+    // The actors' names in one read (events keep ids only; a purged account's
+    // pseudonymous id stays as it is).
+    let names = user_names(ctx, events.iter().map(|e| e.actor.as_str())).await?;
+    let items: Vec<serde_json::Value> = events
+        .iter()
+        .map(|ev| {
+            let actor = names.get(&ev.actor).cloned().unwrap_or_else(|| ev.actor.clone());
+            serde_json::json!({
+                "at": ev.at, "action": ev.action, "actor": actor, "target": ev.target, "detail": ev.detail,
+            })
+        })
+        .collect();
     Ok(json(
         200,
         &serde_json::json!({ "items": items, "next": page.next }),

@@ -2,7 +2,7 @@
 
 use ep_common::Ctx;
 use ep_common::http::Problem;
-use ep_common::partners::{Convention, Partner, get_convention, get_partner};
+use ep_common::partners::{Convention, Partner, convention_key, get_partner, partner_key};
 use ep_common::sessions::Authed;
 use ep_common::table::StoreError;
 use ep_common::users::Role;
@@ -93,21 +93,28 @@ pub async fn partner_access(
     let user = &authed.user;
     match user.role {
         Role::Agent => {
-            let conv = get_convention(ctx.table.as_ref(), partner_id, &user.org_id)
-                .await?
-                .ok_or_else(forbidden_or_missing)?;
-            let partner = get_partner(ctx.table.as_ref(), partner_id)
-                .await?
-                .ok_or_else(forbidden_or_missing)?;
+            // The caisse's convention and the partner, in one read.
+            let keys = [
+                convention_key(partner_id, &user.org_id),
+                partner_key(partner_id),
+            ];
+            let mut found = ctx.table.get_many(&keys).await?.into_iter();
+            let (Some(Some(conv)), Some(Some(partner))) = (found.next(), found.next()) else {
+                return Err(forbidden_or_missing());
+            };
             Ok(PartnerAccess {
-                partner,
-                convention: Some(conv),
+                partner: partner.parse()?,
+                convention: Some(conv.parse()?),
             })
         }
         Role::Gestionnaire | Role::Technicien if user.org_id == partner_id => {
-            let partner = get_partner(ctx.table.as_ref(), partner_id)
-                .await?
-                .ok_or_else(forbidden_or_missing)?;
+            // Read by the session gate already, unless the route's gate did not.
+            let partner = match &authed.partner {
+                Some(p) => p.clone(),
+                None => get_partner(ctx.table.as_ref(), partner_id)
+                    .await?
+                    .ok_or_else(forbidden_or_missing)?,
+            };
             Ok(PartnerAccess {
                 partner,
                 convention: None,

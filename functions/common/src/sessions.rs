@@ -92,6 +92,9 @@ pub struct Authed {
     pub user: User,
     pub session: Session,
     pub token_hash: String,
+    /// A partner user's partner, as the `Full` gate read it (so handlers do not read
+    /// it again).
+    pub partner: Option<crate::partners::Partner>,
 }
 
 impl Authed {
@@ -189,6 +192,7 @@ pub async fn current(ctx: &Ctx, req: &Request) -> Result<Option<Authed>, StoreEr
         user,
         session,
         token_hash: hash,
+        partner: None,
     }))
 }
 
@@ -213,11 +217,12 @@ pub enum Gate {
 /// The signed-in user, or the problem to answer (401, or 403 while a required
 /// action is pending).
 pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Problem> {
-    let authed = current(ctx, req).await?.ok_or_else(unauthenticated)?;
+    let mut authed = current(ctx, req).await?.ok_or_else(unauthenticated)?;
     if gate != Gate::RequiredActions {
         if gate == Gate::Full && authed.user.org_kind == crate::users::OrgKind::Partner {
             let partner =
                 crate::partners::get_partner(ctx.table.as_ref(), &authed.user.org_id).await?;
+            authed.partner = partner.clone();
             if partner.is_none_or(|p| p.is_suspended()) {
                 return Err(Problem::new(
                     403,

@@ -16,6 +16,8 @@ use serde_json::{Map, Value};
 pub const MAX_ITEM_BYTES: usize = 400 * 1024;
 /// DynamoDB's limit of items in one `TransactWriteItems`.
 pub const MAX_TRANSACT_ITEMS: usize = 100;
+/// Most keys `get_many` reads at once (DynamoDB's `BatchGetItem` limit).
+pub const MAX_GET_MANY: usize = 100;
 /// Largest page a query may ask for.
 pub const MAX_PAGE: u32 = 1000;
 /// Attribute holding an item's optimistic-concurrency version.
@@ -141,6 +143,19 @@ impl Query {
         }
         Ok(())
     }
+}
+
+/// Checks a `get_many` request: at most `MAX_GET_MANY` keys, none empty.
+pub fn check_get_many(keys: &[(String, String)]) -> Result<(), StoreError> {
+    if keys.len() > MAX_GET_MANY {
+        return Err(StoreError::Invalid(format!(
+            "get_many: at most {MAX_GET_MANY} keys"
+        )));
+    }
+    if keys.iter().any(|(pk, sk)| pk.is_empty() || sk.is_empty()) {
+        return Err(StoreError::Invalid("get_many: empty key".into()));
+    }
+    Ok(())
 }
 
 /// One page of query results, in sort-key order.
@@ -454,6 +469,10 @@ pub fn cond_holds(cond: &Cond, current: Option<&Map<String, Value>>) -> bool {
 #[async_trait]
 pub trait Table: Send + Sync {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError>;
+    /// Reads up to `MAX_GET_MANY` items by key in one round trip (DynamoDB
+    /// `BatchGetItem`), in the order of `keys`; `None` where no item exists. So that a
+    /// list never reads its items' neighbours one by one.
+    async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError>;
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError>;
     async fn delete(&self, pk: &str, sk: &str, cond: Cond) -> Result<(), StoreError>;
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;

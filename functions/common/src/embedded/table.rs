@@ -287,6 +287,17 @@ impl Table for SqliteTable {
             .await
     }
 
+    async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError> {
+        crate::table::check_get_many(keys)?;
+        let keys = keys.to_vec();
+        self.with_conn(move |c| {
+            keys.iter()
+                .map(|(pk, sk)| read_item(c, pk, sk)?.map(Item::from_map).transpose())
+                .collect()
+        })
+        .await
+    }
+
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
         item.validate()?;
         self.with_conn(move |c| {
