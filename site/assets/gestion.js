@@ -5,7 +5,7 @@
 // the server), on top of app.js (api(), the guard, the RGAA error pattern).
 
 import {
-  $, el, notice, pageReady, problemErrors, requireSession, showErrors, unexpected,
+  $, api, el, notice, pageReady, problemErrors, requireSession, showErrors, showFatal, unexpected,
 } from './app.js';
 
 // ------------------------------------------------------------------ labels
@@ -472,6 +472,46 @@ export function pager(container, load, label) {
 
 
 // ------------------------------------------------------------------ request queues
+
+/**
+ * A caisse queue page (habilitations, modifications, inactivations): the state's tab,
+ * one page at a time over the API's cursor (« Page suivante »), drawn by
+ * `render(zone, items, state)`. Resolves to the pager (`reload()` after an action).
+ */
+export async function queuePage({ url, states, titles, crumbs, label, render }) {
+  const me = await startPage({ profiles: ['agent'], crumbs });
+  if (!me) return null;
+  const state = tabs(states, states[0]);
+  $('#titre-liste').textContent = titles[state];
+  const load = async (cursor) => {
+    const params = new URLSearchParams({ state });
+    if (cursor) params.set('cursor', cursor);
+    const res = await api('GET', `${url}?${params}`);
+    if (res.status !== 200 || !res.body) {
+      showFatal(unexpected(res));
+      return null;
+    }
+    const zone = $('#liste-demandes');
+    zone.textContent = '';
+    render(zone, res.body.items || [], state);
+    return res.body.next || null;
+  };
+  const pages = pager($('#pagination-demandes'), load, label);
+  await pages.show();
+  pageReady();
+  return pages;
+}
+
+/** The structure and the accounts a queue item names, as the API sent them with it. */
+export function queueInfo(r) {
+  return { name: r.partner_name || 'Structure', accounts: r.people || [] };
+}
+
+/** « <name> » of the account `id` among those an item names, or ''. */
+export function nameIn(info, id) {
+  const a = info.accounts.find((x) => x.id === id);
+  return a ? personName(a) : '';
+}
 
 /** Marks the current tab (`data-etat`) of `nav.onglets`; returns the state asked for. */
 export function tabs(states, fallback) {

@@ -3,10 +3,10 @@
 // page). A pending request is approved (POST …/approve: the account is created, quota
 // checked, activation email sent) or rejected with a reason (POST …/reject; the server
 // refuses health data or a NIR in it and says so next to the field).
-import { $, api, el, notice, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, el, notice, showErrors, unexpected } from './app.js';
 import {
-  badge, confirmStep, dataTable, formErrors, jour, pager, personName, reasonField, requestCard, startPage,
-  success, tabs, timeEl,
+  badge, confirmStep, dataTable, formErrors, jour, personName, queuePage, reasonField, requestCard, success,
+  timeEl,
 } from './gestion.js';
 
 const messages = $('#messages');
@@ -15,7 +15,6 @@ const TITLES = {
   approved: 'Demandes acceptées, de la plus récente à la plus ancienne',
   rejected: 'Demandes refusées, de la plus récente à la plus ancienne',
 };
-let state;
 let pages;
 
 function partnerLink(r) {
@@ -52,7 +51,7 @@ function pendingCard(r) {
     approve.disabled = false;
     if (res.status === 200 && res.body) {
       const account = res.body.account || {};
-      await pages.show();
+      await pages.reload();
       success(messages, `Demande acceptée : le compte gestionnaire de ${personName(r)} (${r.partner_name}) est créé, identifiant ${account.identifiant}. Un courriel lui a été envoyé pour créer son mot de passe.`);
     } else {
       notice(zone, {
@@ -83,7 +82,7 @@ function pendingCard(r) {
         }
         const res = await api('POST', `/api/habilitations/${encodeURIComponent(r.id)}/reject`, { reason });
         if (res.status === 200) {
-          await pages.show();
+          await pages.reload();
           success(messages, `La demande de ${personName(r)} (${r.partner_name}) est refusée ; le motif a été communiqué à la structure.`);
           return true;
         }
@@ -95,17 +94,7 @@ function pendingCard(r) {
   return card;
 }
 
-async function load(cursor) {
-  const params = new URLSearchParams({ state });
-  if (cursor) params.set('cursor', cursor);
-  const res = await api('GET', `/api/habilitations?${params}`);
-  if (res.status !== 200 || !res.body) {
-    showFatal(unexpected(res));
-    return null;
-  }
-  const items = res.body.items || [];
-  const zone = $('#liste-demandes');
-  zone.textContent = '';
+function render(zone, items, state) {
   if (state === 'pending') {
     const late = items.filter((r) => r.overdue).length;
     zone.append(el('p', {
@@ -134,17 +123,13 @@ async function load(cursor) {
       columns,
     }));
   }
-  return res.body.next || null;
 }
 
-async function start() {
-  const me = await startPage({ profiles: ['agent'], crumbs: [['Demandes d\'habilitation', '/habilitations']] });
-  if (!me) return;
-  state = tabs(['pending', 'approved', 'rejected'], 'pending');
-  $('#titre-liste').textContent = TITLES[state];
-  pages = pager($('#pagination-demandes'), load, 'Pages des demandes d\'habilitation');
-  await pages.show();
-  pageReady();
-}
-
-start();
+queuePage({
+  url: '/api/habilitations',
+  states: ['pending', 'approved', 'rejected'],
+  titles: TITLES,
+  crumbs: [['Demandes d\'habilitation', '/habilitations']],
+  label: 'Pages des demandes d\'habilitation',
+  render,
+}).then((p) => { pages = p; });

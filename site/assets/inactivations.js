@@ -1,34 +1,17 @@
 // /inactivations (caisse agent): gestionnaire inactivations signalled by partners at
-// least 15 days ahead (GET /api/inactivations?state=…, by date). They apply on their
+// least 15 days ahead (GET /api/inactivations?state=…, by date, 33 a page with the
+// names of the accounts they name). They apply on their
 // date (scheduler); the agent may apply one now (POST …/apply, confirmation step: the
 // techniciens are re-attached to the successor) or reject it with a reason.
-import { $, api, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, el, showErrors, unexpected } from './app.js';
 import {
-  confirmStep, dataTable, formErrors, jour, personName, reasonField, requestCard, startPage, success, tabs,
+  confirmStep, dataTable, formErrors, jour, nameIn, queueInfo, queuePage, reasonField, requestCard, success,
   timeEl,
 } from './gestion.js';
 
 const messages = $('#messages');
 const TITLES = { scheduled: 'Inactivations programmées, par date', done: 'Inactivations appliquées', rejected: 'Demandes refusées' };
-let state;
-const partners = new Map();
-
-async function partnerInfo(id) {
-  if (partners.has(id)) return partners.get(id);
-  const enc = encodeURIComponent(id);
-  const [p, a] = await Promise.all([api('GET', `/api/partners/${enc}`), api('GET', `/api/partners/${enc}/accounts`)]);
-  const info = {
-    name: p.status === 200 && p.body ? p.body.name : 'Structure',
-    accounts: a.status === 200 && a.body ? a.body.items || [] : [],
-  };
-  partners.set(id, info);
-  return info;
-}
-
-const nameIn = (info, id) => {
-  const a = info.accounts.find((x) => x.id === id);
-  return a ? personName(a) : '';
-};
+let pages;
 
 function card(r, info) {
   const who = nameIn(info, r.user_id) || 'Gestionnaire';
@@ -61,8 +44,7 @@ function card(r, info) {
         if (res.status === 200 && res.body) {
           const n = (res.body.reattached || []).length;
           const successor = res.body.successor_id ? nameIn(info, res.body.successor_id) : '';
-          partners.delete(r.partner_id);
-          await load();
+          await pages.reload();
           success(messages, `Le compte de ${who} (${info.name}) est inactivé.${n ? ` ${n} technicien${n > 1 ? 's' : ''} rattaché${n > 1 ? 's' : ''} à ${successor || 'un autre gestionnaire'}.` : ''}`);
           return true;
         }
@@ -88,7 +70,7 @@ function card(r, info) {
         }
         const res = await api('POST', `/api/inactivations/${encodeURIComponent(r.id)}/reject`, { reason });
         if (res.status === 200) {
-          await load();
+          await pages.reload();
           success(messages, `L'inactivation de ${who} (${info.name}) est refusée : le compte reste actif.`);
           return true;
         }
@@ -100,18 +82,10 @@ function card(r, info) {
   return box;
 }
 
-async function load() {
-  const res = await api('GET', `/api/inactivations?state=${encodeURIComponent(state)}`);
-  if (res.status !== 200 || !res.body) {
-    showFatal(unexpected(res));
-    return;
-  }
-  const items = res.body.items || [];
-  const infos = await Promise.all(items.map((r) => partnerInfo(r.partner_id)));
-  const zone = $('#liste-demandes');
-  zone.textContent = '';
+function render(zone, items, state) {
+  const infos = items.map(queueInfo);
   if (state === 'scheduled') {
-    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} inactivation${items.length > 1 ? 's' : ''} programmée${items.length > 1 ? 's' : ''}, de la plus proche à la plus lointaine.` : 'Aucune inactivation programmée.' }));
+    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} inactivation${items.length > 1 ? 's' : ''} programmée${items.length > 1 ? 's' : ''} sur cette page, de la plus proche à la plus lointaine.` : 'Aucune inactivation programmée.' }));
     const list = el('div', { class: 'demandes' });
     items.forEach((r, i) => list.append(card(r, infos[i])));
     zone.append(list);
@@ -132,13 +106,11 @@ async function load() {
   }
 }
 
-async function start() {
-  const me = await startPage({ profiles: ['agent'], crumbs: [['Inactivations programmées', '/inactivations']] });
-  if (!me) return;
-  state = tabs(['scheduled', 'done', 'rejected'], 'scheduled');
-  $('#titre-liste').textContent = TITLES[state];
-  await load();
-  pageReady();
-}
-
-start();
+queuePage({
+  url: '/api/inactivations',
+  states: ['scheduled', 'done', 'rejected'],
+  titles: TITLES,
+  crumbs: [['Inactivations programmées', '/inactivations']],
+  label: 'Pages des inactivations',
+  render,
+}).then((p) => { pages = p; });

@@ -1,30 +1,18 @@
 // /modifications (caisse agent): requests of partners to change a gestionnaire's name,
 // function, phone or e-mail (GET /api/modifications?state=…, oldest first). The agent
 // applies them (POST …/apply) or rejects them with a reason (POST …/reject). The
-// structure's name and the gestionnaire's current values come from the partner's pages
-// of the API (GET /api/partners/{id}, …/accounts).
-import { $, api, el, notice, pageReady, showErrors, showFatal, unexpected } from './app.js';
+// structure's name and the gestionnaire's current values come with each item (50 a
+// page, « Page suivante »), no other call.
+import { $, api, el, notice, showErrors, unexpected } from './app.js';
 import {
-  confirmStep, dataTable, formErrors, personName, reasonField, requestCard, startPage, success, tabs, timeEl,
+  confirmStep, dataTable, formErrors, nameIn, personName, queueInfo, queuePage, reasonField, requestCard,
+  success, timeEl,
 } from './gestion.js';
 
 const messages = $('#messages');
 const FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse e-mail']];
 const TITLES = { pending: 'Demandes à traiter', applied: 'Demandes appliquées', rejected: 'Demandes refusées' };
-let state;
-const partners = new Map(); // id → { name, accounts }
-
-async function partnerInfo(id) {
-  if (partners.has(id)) return partners.get(id);
-  const enc = encodeURIComponent(id);
-  const [p, a] = await Promise.all([api('GET', `/api/partners/${enc}`), api('GET', `/api/partners/${enc}/accounts`)]);
-  const info = {
-    name: p.status === 200 && p.body ? p.body.name : 'Structure',
-    accounts: a.status === 200 && a.body ? a.body.items || [] : [],
-  };
-  partners.set(id, info);
-  return info;
-}
+let pages;
 
 function changesTable(r, account) {
   const rows = FIELDS.filter(([k]) => r[k]).map(([k, label]) => ({ label, before: account ? account[k] : '', after: r[k] }));
@@ -64,8 +52,7 @@ function card(r, info) {
     const res = await api('POST', `/api/modifications/${encodeURIComponent(r.id)}/apply`, {});
     apply.disabled = false;
     if (res.status === 200) {
-      partners.delete(r.partner_id);
-      await load();
+      await pages.reload();
       success(messages, `Les informations de ${who} (${info.name}) sont modifiées ; un courriel l'en informe.`);
     } else {
       notice(zone, { kind: 'erreur', title: 'Modification impossible', text: unexpected(res), focus: true, id: `demande-${r.id}-erreur` });
@@ -88,7 +75,7 @@ function card(r, info) {
         }
         const res = await api('POST', `/api/modifications/${encodeURIComponent(r.id)}/reject`, { reason });
         if (res.status === 200) {
-          await load();
+          await pages.reload();
           success(messages, `La demande de modification pour ${who} (${info.name}) est refusée.`);
           return true;
         }
@@ -100,18 +87,10 @@ function card(r, info) {
   return box;
 }
 
-async function load() {
-  const res = await api('GET', `/api/modifications?state=${encodeURIComponent(state)}`);
-  if (res.status !== 200 || !res.body) {
-    showFatal(unexpected(res));
-    return;
-  }
-  const items = res.body.items || [];
-  const infos = await Promise.all(items.map((r) => partnerInfo(r.partner_id)));
-  const zone = $('#liste-demandes');
-  zone.textContent = '';
+function render(zone, items, state) {
+  const infos = items.map(queueInfo);
   if (state === 'pending') {
-    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} demande${items.length > 1 ? 's' : ''} à traiter, de la plus ancienne à la plus récente.` : 'Aucune demande à traiter.' }));
+    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} demande${items.length > 1 ? 's' : ''} à traiter sur cette page, de la plus ancienne à la plus récente.` : 'Aucune demande à traiter.' }));
     const list = el('div', { class: 'demandes' });
     items.forEach((r, i) => list.append(card(r, infos[i])));
     zone.append(list);
@@ -123,7 +102,7 @@ async function load() {
       rows: items.map((r, i) => ({ r, info: infos[i] })),
       columns: [
         { label: 'Structure', cell: ({ info }) => info.name },
-        { label: 'Gestionnaire', cell: ({ r, info }) => personName(info.accounts.find((a) => a.id === r.user_id)) },
+        { label: 'Gestionnaire', cell: ({ r, info }) => nameIn(info, r.user_id) },
         { label: 'Changements', cell: ({ r }) => FIELDS.filter(([k]) => r[k]).map(([k, l]) => `${l} : ${r[k]}`).join(' ; ') },
         { label: 'Demandée le', cell: ({ r }) => timeEl(r.received_at) },
         { label: 'Traitée le', cell: ({ r }) => timeEl(r.decided_at) },
@@ -133,13 +112,11 @@ async function load() {
   }
 }
 
-async function start() {
-  const me = await startPage({ profiles: ['agent'], crumbs: [['Demandes de modification', '/modifications']] });
-  if (!me) return;
-  state = tabs(['pending', 'applied', 'rejected'], 'pending');
-  $('#titre-liste').textContent = TITLES[state];
-  await load();
-  pageReady();
-}
-
-start();
+queuePage({
+  url: '/api/modifications',
+  states: ['pending', 'applied', 'rejected'],
+  titles: TITLES,
+  crumbs: [['Demandes de modification', '/modifications']],
+  label: 'Pages des demandes de modification',
+  render,
+}).then((p) => { pages = p; });

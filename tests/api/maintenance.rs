@@ -601,6 +601,7 @@ impl<'a> Seed<'a> {
         let r = InactivationRequest {
             id: id.into(),
             partner_id: partner.into(),
+            partner_name: String::new(),
             caisse_id: caisse.into(),
             user_id: user.into(),
             wanted_on,
@@ -1356,6 +1357,7 @@ async fn a_purged_person_is_erased_from_every_item_and_file(b: Backend) {
     let m = ModificationRequest {
         id: "m1".into(),
         partner_id: "p1".into(),
+        partner_name: String::new(),
         caisse_id: "c1".into(),
         user_id: "gz".into(),
         nom: None,

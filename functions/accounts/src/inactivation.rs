@@ -37,7 +37,7 @@ struct InactivationBody {
 pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     only_gestionnaire_or_agent(authed)?;
     let id = path_param(req, "partner_id").unwrap_or_default();
-    partner_access(ctx, authed, &id).await?;
+    let access = partner_access(ctx, authed, &id).await?;
     let body: InactivationBody = parse_json(req)?;
     let wanted_on = match body.wanted_on.as_deref().map(|d| d.trim().parse::<Date>()) {
         Some(Ok(d)) => d,
@@ -59,6 +59,7 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let request = InactivationRequest {
         id: new_id(),
         partner_id: id.clone(),
+        partner_name: access.partner.name.clone(),
         caisse_id: caisse_id.clone(),
         user_id: user_id.clone(),
         wanted_on: plan.effective_on,

@@ -105,6 +105,7 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let request = ModificationRequest {
         id: new_id(),
         partner_id: id.clone(),
+        partner_name: access.partner.name.clone(),
         caisse_id: caisse_id.clone(),
         user_id: target.id.clone(),
         nom: c.nom,

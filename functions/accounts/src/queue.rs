@@ -10,8 +10,11 @@ use ep_common::routes::Answer;
 use ep_common::sessions::Authed;
 use ep_common::table::{Index, Query};
 use ep_common::tx::{Notice, Tx};
-use ep_common::users::Role;
+use ep_common::users::{Role, User, user_key};
 use lambda_http::Request;
+use std::collections::HashMap;
+
+use crate::caisses::view;
 use serde::Deserialize;
 
 use crate::util::{agent_caisse, forbidden_or_missing, free_text, page_from, today};
@@ -61,7 +64,7 @@ pub fn only_gestionnaire_or_agent(authed: &Authed) -> Result<(), Problem> {
     }
 }
 
-/// One page (100) of the caisse's queue of `K` in the state asked (`?state=`,
+/// One page (`K::PAGE`) of the caisse's queue of `K` in the state asked (`?state=`,
 /// default the open one, oldest first; decided ones newest first), from `?cursor=`:
 /// one query.
 pub async fn page<K: CaisseRequest>(
@@ -79,14 +82,16 @@ pub async fn page<K: CaisseRequest>(
             )
         })?,
     };
-    let q = Query::new(Index::Gsi1, queue_pk::<K>(caisse_id, state)).limit(100);
+    let q = Query::new(Index::Gsi1, queue_pk::<K>(caisse_id, state)).limit(K::PAGE);
     let q = if state.is_open() { q } else { q.descending() };
     let page = page_from(ctx, req, q).await?;
     let items = page.items.iter().filter_map(|i| i.parse().ok()).collect();
     Ok((items, page.next))
 }
 
-/// The queue as the caisse's page reads it: `{items, next}`, each item as `show` says.
+/// The queue as the caisse's page reads it: `{items, next}`, each item as `show`
+/// says, with `people`: the accounts it names (current name and details), read for
+/// the whole page at once — two reads whatever the page size.
 pub async fn list<K: CaisseRequest>(
     ctx: &Ctx,
     req: &Request,
@@ -95,7 +100,35 @@ pub async fn list<K: CaisseRequest>(
 ) -> Answer {
     let caisse_id = crate::util::require_agent(authed)?;
     let (items, next) = page::<K>(ctx, req, caisse_id).await?;
-    let items: Vec<serde_json::Value> = items.iter().map(show).collect();
+    let mut keys: Vec<(String, String)> = items
+        .iter()
+        .flat_map(|r| r.people())
+        .filter(|id| !id.is_empty())
+        .map(user_key)
+        .collect();
+    keys.sort();
+    keys.dedup();
+    let mut people = HashMap::new();
+    if !keys.is_empty() {
+        for item in ctx.table.get_many(&keys).await?.into_iter().flatten() {
+            let u: User = item.parse()?;
+            people.insert(u.id.clone(), u);
+        }
+    }
+    let items: Vec<serde_json::Value> = items
+        .iter()
+        .map(|r| {
+            let mut v = show(r);
+            let named: Vec<_> = r
+                .people()
+                .iter()
+                .filter_map(|id| people.get(*id))
+                .map(view)
+                .collect();
+            v["people"] = serde_json::to_value(named).unwrap_or_default();
+            v
+        })
+        .collect();
     Ok(json(
         200,
         &serde_json::json!({ "items": items, "next": next }),

@@ -241,6 +241,7 @@ async fn seed_due(ctx: &Ctx, table: &SqliteTable, round: usize) {
         let req = InactivationRequest {
             id: format!("{pid}req"),
             partner_id: pid.clone(),
+            partner_name: String::new(),
             caisse_id: "c2".into(),
             user_id: format!("{pid}u0"),
             wanted_on: jiff::civil::Date::constant(2026, 11, 26),

@@ -89,6 +89,8 @@ pub trait CaisseRequest: Record + Serialize + DeserializeOwned {
     type State: RequestState;
     /// Sort-key prefix and gsi1 kind (`HAB`, `MOD`, `INACT`).
     const KIND: &'static str;
+    /// Queue page size: the accounts a page names fit in one `get_many`.
+    const PAGE: u32;
     fn id(&self) -> &str;
     fn partner_id(&self) -> &str;
     fn decision(&self) -> &Decision<Self::State>;
@@ -107,6 +109,10 @@ pub trait CaisseRequest: Record + Serialize + DeserializeOwned {
     }
     fn is_open(&self) -> bool {
         self.decision().state.is_open()
+    }
+    /// The accounts its queue card names (read at once for a whole page).
+    fn people(&self) -> Vec<&str> {
+        Vec::new()
     }
 }
 
@@ -133,10 +139,11 @@ fn request_item<K: CaisseRequest>(
 }
 
 macro_rules! caisse_request {
-    ($t:ty, $state:ty, $kind:literal) => {
+    ($t:ty, $state:ty, $kind:literal, $page:literal, |$r:ident| $people:expr) => {
         impl CaisseRequest for $t {
             type State = $state;
             const KIND: &'static str = $kind;
+            const PAGE: u32 = $page;
             fn id(&self) -> &str {
                 &self.id
             }
@@ -148,6 +155,10 @@ macro_rules! caisse_request {
             }
             fn decision_mut(&mut self) -> &mut Decision<$state> {
                 &mut self.decision
+            }
+            fn people(&self) -> Vec<&str> {
+                let $r = self;
+                $people
             }
         }
         crate::versioned!($t);
@@ -182,7 +193,13 @@ pub struct HabilitationRequest {
     pub v: u64,
 }
 
-caisse_request!(HabilitationRequest, HabilitationState, "HAB");
+caisse_request!(
+    HabilitationRequest,
+    HabilitationState,
+    "HAB",
+    100,
+    |r| vec![r.submitted_by.as_str()]
+);
 
 pub fn habilitation_key(caisse_id: &str, id: &str) -> (String, String) {
     request_key::<HabilitationRequest>(caisse_id, id)
@@ -208,6 +225,9 @@ impl HabilitationRequest {
 pub struct ModificationRequest {
     pub id: String,
     pub partner_id: String,
+    /// The structure's name when it asked, for the caisse's queue.
+    #[serde(default)]
+    pub partner_name: String,
     pub caisse_id: String,
     pub user_id: String,
     #[serde(default)]
@@ -227,7 +247,10 @@ pub struct ModificationRequest {
     pub v: u64,
 }
 
-caisse_request!(ModificationRequest, ModificationState, "MOD");
+caisse_request!(ModificationRequest, ModificationState, "MOD", 50, |r| vec![
+    r.user_id.as_str(),
+    r.submitted_by.as_str()
+]);
 
 pub fn modification_key(caisse_id: &str, id: &str) -> (String, String) {
     request_key::<ModificationRequest>(caisse_id, id)
@@ -250,6 +273,9 @@ impl ModificationRequest {
 pub struct InactivationRequest {
     pub id: String,
     pub partner_id: String,
+    /// The structure's name when it signalled it, for the caisse's queue.
+    #[serde(default)]
+    pub partner_name: String,
     pub caisse_id: String,
     pub user_id: String,
     pub wanted_on: Date,
@@ -263,7 +289,11 @@ pub struct InactivationRequest {
     pub v: u64,
 }
 
-caisse_request!(InactivationRequest, InactivationState, "INACT");
+caisse_request!(InactivationRequest, InactivationState, "INACT", 33, |r| {
+    let mut v = vec![r.user_id.as_str(), r.submitted_by.as_str()];
+    v.extend(r.successor_id.as_deref());
+    v
+});
 
 pub fn inactivation_key(caisse_id: &str, id: &str) -> (String, String) {
     request_key::<InactivationRequest>(caisse_id, id)
