@@ -62,7 +62,7 @@ pub async fn list(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let access = managers_access(ctx, req, authed).await?;
     let accounts = sorted(accounts_of(ctx, &access.partner.id).await?);
     let items: Vec<_> = accounts.iter().map(view).collect();
-    let v = crate::partners::partner_view(ctx, &access.partner, &[]).await?;
+    let v = crate::partner_view::partner_view(ctx, &access.partner, &[]).await?;
     Ok(json(
         200,
         &serde_json::json!({

@@ -7,9 +7,12 @@ mod caisses;
 mod habilitation;
 mod inactivation;
 mod modification;
+mod partner_form;
+mod partner_view;
 mod partners;
 mod people;
 mod queue;
+mod suspension;
 mod texts;
 mod util;
 
@@ -31,9 +34,9 @@ ep_common::routes! {
     "GET /api/partners/{partner_id}" => Full partners::get;
     "PUT /api/partners/{partner_id}" => Full partners::update;
     "PUT /api/partners/{partner_id}/convention" => Full partners::update_convention;
-    "POST /api/partners/{partner_id}/suspend" => Full partners::suspend;
-    "POST /api/partners/{partner_id}/reinstate" => Full partners::reinstate;
-    "GET /api/partners/{partner_id}/audit" => Full partners::audit;
+    "POST /api/partners/{partner_id}/suspend" => Full suspension::suspend;
+    "POST /api/partners/{partner_id}/reinstate" => Full suspension::reinstate;
+    "GET /api/partners/{partner_id}/audit" => Full suspension::audit;
     "GET /api/partners/{partner_id}/accounts" => Full accounts::list;
     "GET /api/partners/{partner_id}/accounts.csv" => Full accounts::export_csv;
     "POST /api/partners/{partner_id}/techniciens" => Full accounts::create_technicien;
@@ -55,7 +58,7 @@ ep_common::routes! {
     "GET /api/inactivations" => Full inactivation::list;
     "POST /api/inactivations/{request_id}/apply" => Full inactivation::apply;
     "POST /api/inactivations/{request_id}/reject" => Full inactivation::reject;
-    "GET /api/help" => FullEvenIfSuspended partners::help;
+    "GET /api/help" => FullEvenIfSuspended suspension::help;
     "GET /api/emails/failed" => Full failed_emails;
 }
 

@@ -13,6 +13,7 @@ pub mod emails;
 pub mod embedded;
 pub mod http;
 pub mod ids;
+pub mod item;
 pub mod lifecycle;
 pub mod mail;
 pub mod partners;

@@ -18,6 +18,7 @@
 
 pub mod calendar;
 pub mod error;
+pub mod exclusion;
 pub mod freetext;
 pub mod lifecycle;
 pub mod nir;

@@ -2,6 +2,7 @@
 //! once per process, outside the handler.
 
 pub mod dynamo;
+mod dynamo_codec;
 pub mod s3;
 pub mod ses;
 
