@@ -6,17 +6,16 @@ use ep_common::Ctx;
 use ep_common::http::{Problem, json, parse_json, path_param, respond};
 use ep_common::ids::new_id;
 use ep_common::lifecycle::{self, Reason, accounts_of};
-use ep_common::partners::{ExclusionNotice, Review, notice_key, review_key};
+use ep_common::partners::{Review, review_key};
 use ep_common::record::Record;
 use ep_common::sessions::Authed;
 use ep_common::table::{Cond, Index, Item, Query};
 use ep_common::tx::Tx;
-use ep_common::users::{OrgKind, Role, Status, User, get_user, personal_data_ref};
+use ep_common::users::{OrgKind, Role, Status, User, get_user};
 use ep_domain::quota::may_create;
 use ep_domain::review_csv::{ReviewRow, review_csv};
 use ep_domain::types::{AccountStatus, Profile};
 use lambda_http::{Body, Request, Response};
-use serde::Deserialize;
 
 use crate::caisses::view;
 use crate::people::{PersonBody, new_account, parse_person};
@@ -46,7 +45,7 @@ fn sorted(mut accounts: Vec<User>) -> Vec<User> {
 }
 
 /// Agents of a conventioned caisse and gestionnaires of the partner see the table.
-async fn managers_access(
+pub async fn managers_access(
     ctx: &Ctx,
     req: &Request,
     authed: &Authed,
@@ -243,133 +242,6 @@ pub async fn inactivate_technicien(ctx: &Ctx, req: &Request, authed: &Authed) ->
     )
     .await?;
     Ok(json(200, &view(&done.user)))
-}
-
-#[derive(Deserialize, Default)]
-struct ExcludeBody {
-    reason: Option<String>,
-}
-
-/// §4.1: fraud, loss or theft — the caisse inactivates the account immediately,
-/// every session ends, the partner's gestionnaires are told, the notice is kept.
-pub async fn exclude(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
-    let caisse_id = require_agent(authed)?.to_owned();
-    let id = path_param(req, "partner_id").unwrap_or_default();
-    let access = partner_access(ctx, authed, &id).await?;
-    let user_id = path_param(req, "user_id").unwrap_or_default();
-    let target = get_user(ctx.table.as_ref(), &user_id)
-        .await?
-        .filter(|u| u.org_id == id && matches!(u.role, Role::Gestionnaire | Role::Technicien))
-        .ok_or_else(forbidden_or_missing)?;
-    let body: ExcludeBody = parse_json(req)?;
-    let reason: &'static str = match body.reason.as_deref().map(str::trim) {
-        Some("fraude") => "fraude",
-        Some("perte") => "perte",
-        Some("vol") => "vol",
-        Some("non_conforme") => "non_conforme",
-        _ => {
-            return Err(Problem::validation().field(
-                "reason",
-                "Choisissez le motif : utilisation frauduleuse (fraude), perte (perte), vol (vol) ou utilisation non conforme (non_conforme).",
-            ));
-        }
-    };
-    let label = match reason {
-        "fraude" => "utilisation frauduleuse",
-        "perte" => "perte des identifiants",
-        "vol" => "vol des identifiants",
-        _ => "utilisation non conforme à la convention ou aux CGU",
-    };
-    let now = ctx.now();
-    let accounts = accounts_of(ctx, &id).await?;
-    // Who is told, and whose address the notice keeps.
-    let mut notified_users: Vec<&User> = accounts
-        .iter()
-        .filter(|u| {
-            u.id != target.id
-                && u.role == Role::Gestionnaire
-                && matches!(u.status, Status::Active | Status::Pending)
-        })
-        .collect();
-    if notified_users.is_empty() {
-        notified_users.push(&target);
-    }
-    let mut recipients: Vec<String> = notified_users.iter().map(|u| u.email.clone()).collect();
-    recipients.sort();
-    recipients.dedup();
-    let caisse_name = ep_common::partners::get_caisse(ctx.table.as_ref(), &caisse_id)
-        .await?
-        .map(|c| c.name)
-        .unwrap_or_default();
-    let mut tx = Tx::new(ctx);
-    let mut email_ids = Vec::new();
-    for to in &recipients {
-        let notice = texts::exclusion(&caisse_name, &target, &access.partner.name, label);
-        email_ids.push(tx.notify(to, notice)?);
-    }
-    let notice = ExclusionNotice {
-        id: new_id(),
-        partner_id: id.clone(),
-        caisse_id: caisse_id.clone(),
-        user_id: target.id.clone(),
-        reason: reason.to_owned(),
-        by: authed.user.id.clone(),
-        at: now,
-        notified: recipients.clone(),
-        message_ids: email_ids.clone(),
-    };
-    let (npk, nsk) = notice_key(&id, now, &notice.id);
-    tx.put(
-        Item::from_record(npk.clone(), nsk.clone(), &notice)?,
-        Cond::NotExists,
-    );
-    for u in &notified_users {
-        tx.write(personal_data_ref(&u.id, &npk, &nsk));
-    }
-    tx.audit(
-        &caisse_id,
-        &authed.user.id,
-        "account.excluded",
-        Some(&target.id),
-    )?;
-    let done = lifecycle::inactivate(
-        ctx,
-        &target.id,
-        Reason::Exclusion(reason),
-        &authed.user.id,
-        None,
-        tx,
-        now,
-    )
-    .await?;
-    Ok(json(
-        200,
-        &serde_json::json!({ "account": view(&done.user), "notice": notice }),
-    ))
-}
-
-/// Exclusion notices of a partner (proof kept, §4.1), newest first.
-pub async fn notices(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
-    let access = managers_access(ctx, req, authed).await?;
-    let items: Vec<ExclusionNotice> = ctx
-        .table
-        .query_all(
-            &Query::new(Index::Table, format!("PARTNER#{}", access.partner.id))
-                .prefix("NOTICE#")
-                .descending(),
-        )
-        .await?
-        .iter()
-        .map(|i| i.parse())
-        .collect::<Result<_, _>>()?;
-    let items: Vec<ExclusionNotice> = match &access.convention {
-        Some(c) => items
-            .into_iter()
-            .filter(|n| n.caisse_id == c.caisse_id)
-            .collect(),
-        None => items,
-    };
-    Ok(json(200, &serde_json::json!({ "items": items })))
 }
 
 /// §4.2: a caisse asks the partner for a habilitation review.

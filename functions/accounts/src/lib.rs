@@ -4,6 +4,7 @@
 
 mod accounts;
 mod caisses;
+mod exclusion;
 mod habilitation;
 mod inactivation;
 mod modification;
@@ -42,8 +43,8 @@ ep_common::routes! {
     "POST /api/partners/{partner_id}/techniciens" => Full accounts::create_technicien;
     "PUT /api/partners/{partner_id}/techniciens/{user_id}" => Full accounts::update_technicien;
     "POST /api/partners/{partner_id}/techniciens/{user_id}/inactivate" => Full accounts::inactivate_technicien;
-    "POST /api/partners/{partner_id}/accounts/{user_id}/exclude" => Full accounts::exclude;
-    "GET /api/partners/{partner_id}/notices" => Full accounts::notices;
+    "POST /api/partners/{partner_id}/accounts/{user_id}/exclude" => Full exclusion::exclude;
+    "GET /api/partners/{partner_id}/notices" => Full exclusion::notices;
     "POST /api/partners/{partner_id}/reviews" => Full accounts::request_review;
     "POST /api/partners/{partner_id}/reviews/confirm" => Full accounts::confirm_review;
     "POST /api/partners/{partner_id}/habilitations" => Full habilitation::create;

@@ -83,34 +83,13 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let (Some(f), Some((start, end, functionalities))) = (fields, conv) else {
         return Err(Problem::validation());
     };
-    let now = ctx.now();
-    let partner = Partner {
-        id: new_id(),
-        name: f.name,
-        address: f.address,
-        category: f.category.code().to_owned(),
-        members: f.members,
-        allowed_domains: f.domains,
-        status: PartnerStatus::Active,
-        suspension: None,
-        gestionnaires: 0,
-        techniciens: 0,
-        review_requested_at: None,
-        review_confirmed_at: None,
-        created_at: now,
-        created_by: Some(authed.user.id.clone()),
-        v: 1,
-    };
-    let convention = Convention {
-        partner_id: partner.id.clone(),
-        caisse_id: caisse_id.clone(),
-        partner_name: partner.name.clone(),
-        start,
-        end,
-        state: ConventionState::Active,
-        functionalities,
-        v: 1,
-    };
+    let (partner, convention) = records(
+        &caisse_id,
+        &authed.user.id,
+        f,
+        (start, end, functionalities),
+        ctx.now(),
+    );
     let mut tx = Tx::new(ctx);
     tx.put(partner.to_item()?, Cond::NotExists);
     tx.put(convention.to_item()?, Cond::NotExists);
@@ -129,6 +108,44 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     tx.commit().await?;
     let v = partner_view(ctx, &partner, std::slice::from_ref(&convention)).await?;
     Ok(json(201, &v))
+}
+
+/// A new active partner and its convention with the agent's caisse.
+fn records(
+    caisse_id: &str,
+    actor_id: &str,
+    f: PartnerFields,
+    (start, end, functionalities): (jiff::civil::Date, Option<jiff::civil::Date>, Vec<String>),
+    now: jiff::Timestamp,
+) -> (Partner, Convention) {
+    let partner = Partner {
+        id: new_id(),
+        name: f.name,
+        address: f.address,
+        category: f.category.code().to_owned(),
+        members: f.members,
+        allowed_domains: f.domains,
+        status: PartnerStatus::Active,
+        suspension: None,
+        gestionnaires: 0,
+        techniciens: 0,
+        review_requested_at: None,
+        review_confirmed_at: None,
+        created_at: now,
+        created_by: Some(actor_id.to_owned()),
+        v: 1,
+    };
+    let convention = Convention {
+        partner_id: partner.id.clone(),
+        caisse_id: caisse_id.to_owned(),
+        partner_name: partner.name.clone(),
+        start,
+        end,
+        state: ConventionState::Active,
+        functionalities,
+        v: 1,
+    };
+    (partner, convention)
 }
 
 pub async fn get(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {

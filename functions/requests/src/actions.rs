@@ -271,29 +271,7 @@ async fn action<'a>(
         body,
         paris_date(now),
     )?;
-    let mut next = rec.clone();
-    next.v = rec.v + 1;
-    next.updated_at = now;
-    if let Some(to) = plan.to {
-        next.state = to;
-        next.events.push(StateEvent {
-            at: now,
-            actor_id: user.id.clone(),
-            actor_name: user.display_name(),
-            actor_side: side,
-            state: to,
-        });
-        if to == RequestState::Closed {
-            next.closed_at = Some(now);
-        }
-    }
-    if plan.assign {
-        next.assigned_to = Some(user.id.clone());
-        next.assigned_to_name = Some(user.display_name());
-    }
-    if plan.posted_on.is_some() {
-        next.posted_on = plan.posted_on;
-    }
+    let mut next = applied(&rec, &plan, user, side, now);
     let entry = plan.entry.as_ref().map(|(kind, text)| ThreadEntry {
         seq: rec.thread_len + 1,
         at: now,
@@ -325,6 +303,41 @@ async fn action<'a>(
     notify_concerned(ctx, &mut tx, &next, &thread, side, &plan).await?;
     let page = views::detail(&next, &thread, &available(&next, side, &user.id));
     Ok((tx, page))
+}
+
+/// The record after the plan: its new state with who and when, its agent in charge,
+/// its posting date.
+fn applied(
+    rec: &RequestRecord,
+    plan: &Plan,
+    user: &User,
+    side: Side,
+    now: jiff::Timestamp,
+) -> RequestRecord {
+    let mut next = rec.clone();
+    next.v = rec.v + 1;
+    next.updated_at = now;
+    if let Some(to) = plan.to {
+        next.state = to;
+        next.events.push(StateEvent {
+            at: now,
+            actor_id: user.id.clone(),
+            actor_name: user.display_name(),
+            actor_side: side,
+            state: to,
+        });
+        if to == RequestState::Closed {
+            next.closed_at = Some(now);
+        }
+    }
+    if plan.assign {
+        next.assigned_to = Some(user.id.clone());
+        next.assigned_to_name = Some(user.display_name());
+    }
+    if plan.posted_on.is_some() {
+        next.posted_on = plan.posted_on;
+    }
+    next
 }
 
 /// Emails for the action: the partner's users concerned (the submitter and every
