@@ -502,6 +502,64 @@ export async function queuePage({ url, states, titles, crumbs, label, render }) 
   return pages;
 }
 
+/**
+ * The « Refuser » step of a queue card: a reason (required, sent to the structure),
+ * POST `url` with it, then `onDone()` (reload and say so) or the server's message
+ * next to the field.
+ */
+export function rejectOnClick({ r, actions, button, url, title, text, onDone }) {
+  button.addEventListener('click', () => {
+    const field = `refus-${r.id}-motif`;
+    confirmStep({
+      anchor: actions,
+      id: `refus-${r.id}`,
+      title,
+      text,
+      confirmLabel: 'Confirmer le refus',
+      extra: reasonField(field),
+      returnFocus: button,
+      onConfirm: async (form) => {
+        const reason = document.getElementById(field).value.trim();
+        if (!reason) {
+          showErrors(form, [{ field, message: 'Indiquez le motif du refus : il est communiqué à la structure.' }]);
+          return false;
+        }
+        const res = await api('POST', url, { reason });
+        if (res.status === 200) {
+          await onDone();
+          return true;
+        }
+        formErrors(form, res, { reason: field }, field);
+        return false;
+      },
+    });
+  });
+}
+
+/**
+ * Draws a queue page: the open state as cards (`card(r, info)`) after a count
+ * (`summary(items)`), decided states as a table (`columns(state)` over `{ r, info }`).
+ */
+export function queueRender({ open, summary, card, titles, columns }) {
+  return (zone, items, state) => {
+    const infos = items.map(queueInfo);
+    if (state === open) {
+      zone.append(el('p', { class: 'meta', text: summary(items) }));
+      const list = el('div', { class: 'demandes' });
+      items.forEach((r, i) => list.append(card(r, infos[i])));
+      zone.append(list);
+      return;
+    }
+    zone.append(dataTable({
+      id: 'table-demandes',
+      caption: titles[state],
+      empty: 'Aucune demande.',
+      rows: items.map((r, i) => ({ r, info: infos[i] })),
+      columns: columns(state),
+    }));
+  };
+}
+
 /** The structure and the accounts a queue item names, as the API sent them with it. */
 export function queueInfo(r) {
   return { name: r.partner_name || 'Structure', accounts: r.people || [] };

@@ -3,10 +3,9 @@
 // page). A pending request is approved (POST …/approve: the account is created, quota
 // checked, activation email sent) or rejected with a reason (POST …/reject; the server
 // refuses health data or a NIR in it and says so next to the field).
-import { $, api, el, notice, showErrors, unexpected } from './app.js';
+import { $, api, el, notice, unexpected } from './app.js';
 import {
-  badge, confirmStep, dataTable, formErrors, jour, personName, queuePage, reasonField, requestCard, success,
-  timeEl,
+  badge, dataTable, jour, personName, queuePage, rejectOnClick, requestCard, success, timeEl,
 } from './gestion.js';
 
 const messages = $('#messages');
@@ -64,32 +63,17 @@ function pendingCard(r) {
     }
   });
 
-  reject.addEventListener('click', () => {
-    confirmStep({
-      anchor: actions,
-      id: `refus-${r.id}`,
-      title: `Refuser la demande de ${personName(r)} ?`,
-      text: 'La personne qui a fait la demande est prévenue par courriel, avec le motif.',
-      confirmLabel: 'Confirmer le refus',
-      extra: reasonField(`refus-${r.id}-motif`),
-      returnFocus: reject,
-      onConfirm: async (form) => {
-        const field = `refus-${r.id}-motif`;
-        const reason = document.getElementById(field).value.trim();
-        if (!reason) {
-          showErrors(form, [{ field, message: 'Indiquez le motif du refus : il est communiqué à la structure.' }]);
-          return false;
-        }
-        const res = await api('POST', `/api/habilitations/${encodeURIComponent(r.id)}/reject`, { reason });
-        if (res.status === 200) {
-          await pages.reload();
-          success(messages, `La demande de ${personName(r)} (${r.partner_name}) est refusée ; le motif a été communiqué à la structure.`);
-          return true;
-        }
-        formErrors(form, res, { reason: field }, field);
-        return false;
-      },
-    });
+  rejectOnClick({
+    r,
+    actions,
+    button: reject,
+    url: `/api/habilitations/${encodeURIComponent(r.id)}/reject`,
+    title: `Refuser la demande de ${personName(r)} ?`,
+    text: 'La personne qui a fait la demande est prévenue par courriel, avec le motif.',
+    onDone: async () => {
+      await pages.reload();
+      success(messages, `La demande de ${personName(r)} (${r.partner_name}) est refusée ; le motif a été communiqué à la structure.`);
+    },
   });
   return card;
 }

@@ -5,8 +5,7 @@
 // techniciens are re-attached to the successor) or reject it with a reason.
 import { $, api, el, showErrors, unexpected } from './app.js';
 import {
-  confirmStep, dataTable, formErrors, jour, nameIn, queueInfo, queuePage, reasonField, requestCard, success,
-  timeEl,
+  confirmStep, jour, nameIn, queuePage, queueRender, rejectOnClick, requestCard, success, timeEl,
 } from './gestion.js';
 
 const messages = $('#messages');
@@ -53,58 +52,33 @@ function card(r, info) {
       },
     });
   });
-  reject.addEventListener('click', () => {
-    const field = `refus-${r.id}-motif`;
-    confirmStep({
-      anchor: actions,
-      id: `refus-${r.id}`,
-      title: `Refuser l'inactivation de ${who} ?`,
-      confirmLabel: 'Confirmer le refus',
-      extra: reasonField(field),
-      returnFocus: reject,
-      onConfirm: async (form) => {
-        const reason = document.getElementById(field).value.trim();
-        if (!reason) {
-          showErrors(form, [{ field, message: 'Indiquez le motif du refus : il est communiqué à la structure.' }]);
-          return false;
-        }
-        const res = await api('POST', `/api/inactivations/${encodeURIComponent(r.id)}/reject`, { reason });
-        if (res.status === 200) {
-          await pages.reload();
-          success(messages, `L'inactivation de ${who} (${info.name}) est refusée : le compte reste actif.`);
-          return true;
-        }
-        formErrors(form, res, { reason: field }, field);
-        return false;
-      },
-    });
+  rejectOnClick({
+    r,
+    actions,
+    button: reject,
+    url: `/api/inactivations/${encodeURIComponent(r.id)}/reject`,
+    title: `Refuser l'inactivation de ${who} ?`,
+    onDone: async () => {
+      await pages.reload();
+      success(messages, `L'inactivation de ${who} (${info.name}) est refusée : le compte reste actif.`);
+    },
   });
   return box;
 }
 
-function render(zone, items, state) {
-  const infos = items.map(queueInfo);
-  if (state === 'scheduled') {
-    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} inactivation${items.length > 1 ? 's' : ''} programmée${items.length > 1 ? 's' : ''} sur cette page, de la plus proche à la plus lointaine.` : 'Aucune inactivation programmée.' }));
-    const list = el('div', { class: 'demandes' });
-    items.forEach((r, i) => list.append(card(r, infos[i])));
-    zone.append(list);
-  } else {
-    zone.append(dataTable({
-      id: 'table-demandes',
-      caption: TITLES[state],
-      empty: 'Aucune demande.',
-      rows: items.map((r, i) => ({ r, info: infos[i] })),
-      columns: [
-        { label: 'Structure', cell: ({ info }) => info.name },
-        { label: 'Gestionnaire', cell: ({ r, info }) => nameIn(info, r.user_id) },
-        { label: 'Date prévue', cell: ({ r }) => jour(r.wanted_on) },
-        { label: 'Traitée le', cell: ({ r }) => timeEl(r.decided_at) },
-        { label: 'Motif du refus', cell: ({ r }) => r.reason },
-      ],
-    }));
-  }
-}
+const render = queueRender({
+  open: 'scheduled',
+  summary: (items) => (items.length ? `${items.length} inactivation${items.length > 1 ? 's' : ''} programmée${items.length > 1 ? 's' : ''} sur cette page, de la plus proche à la plus lointaine.` : 'Aucune inactivation programmée.'),
+  card,
+  titles: TITLES,
+  columns: () => [
+    { label: 'Structure', cell: ({ info }) => info.name },
+    { label: 'Gestionnaire', cell: ({ r, info }) => nameIn(info, r.user_id) },
+    { label: 'Date prévue', cell: ({ r }) => jour(r.wanted_on) },
+    { label: 'Traitée le', cell: ({ r }) => timeEl(r.decided_at) },
+    { label: 'Motif du refus', cell: ({ r }) => r.reason },
+  ],
+});
 
 queuePage({
   url: '/api/inactivations',

@@ -3,10 +3,9 @@
 // applies them (POST …/apply) or rejects them with a reason (POST …/reject). The
 // structure's name and the gestionnaire's current values come with each item (50 a
 // page, « Page suivante »), no other call.
-import { $, api, el, notice, showErrors, unexpected } from './app.js';
+import { $, api, el, notice, unexpected } from './app.js';
 import {
-  confirmStep, dataTable, formErrors, nameIn, personName, queueInfo, queuePage, reasonField, requestCard,
-  success, timeEl,
+  dataTable, nameIn, personName, queuePage, queueRender, rejectOnClick, requestCard, success, timeEl,
 } from './gestion.js';
 
 const messages = $('#messages');
@@ -58,59 +57,34 @@ function card(r, info) {
       notice(zone, { kind: 'erreur', title: 'Modification impossible', text: unexpected(res), focus: true, id: `demande-${r.id}-erreur` });
     }
   });
-  reject.addEventListener('click', () => {
-    const field = `refus-${r.id}-motif`;
-    confirmStep({
-      anchor: actions,
-      id: `refus-${r.id}`,
-      title: `Refuser la demande de modification pour ${who} ?`,
-      confirmLabel: 'Confirmer le refus',
-      extra: reasonField(field),
-      returnFocus: reject,
-      onConfirm: async (form) => {
-        const reason = document.getElementById(field).value.trim();
-        if (!reason) {
-          showErrors(form, [{ field, message: 'Indiquez le motif du refus : il est communiqué à la structure.' }]);
-          return false;
-        }
-        const res = await api('POST', `/api/modifications/${encodeURIComponent(r.id)}/reject`, { reason });
-        if (res.status === 200) {
-          await pages.reload();
-          success(messages, `La demande de modification pour ${who} (${info.name}) est refusée.`);
-          return true;
-        }
-        formErrors(form, res, { reason: field }, field);
-        return false;
-      },
-    });
+  rejectOnClick({
+    r,
+    actions,
+    button: reject,
+    url: `/api/modifications/${encodeURIComponent(r.id)}/reject`,
+    title: `Refuser la demande de modification pour ${who} ?`,
+    onDone: async () => {
+      await pages.reload();
+      success(messages, `La demande de modification pour ${who} (${info.name}) est refusée.`);
+    },
   });
   return box;
 }
 
-function render(zone, items, state) {
-  const infos = items.map(queueInfo);
-  if (state === 'pending') {
-    zone.append(el('p', { class: 'meta', text: items.length ? `${items.length} demande${items.length > 1 ? 's' : ''} à traiter sur cette page, de la plus ancienne à la plus récente.` : 'Aucune demande à traiter.' }));
-    const list = el('div', { class: 'demandes' });
-    items.forEach((r, i) => list.append(card(r, infos[i])));
-    zone.append(list);
-  } else {
-    zone.append(dataTable({
-      id: 'table-demandes',
-      caption: TITLES[state],
-      empty: 'Aucune demande.',
-      rows: items.map((r, i) => ({ r, info: infos[i] })),
-      columns: [
-        { label: 'Structure', cell: ({ info }) => info.name },
-        { label: 'Gestionnaire', cell: ({ r, info }) => nameIn(info, r.user_id) },
-        { label: 'Changements', cell: ({ r }) => FIELDS.filter(([k]) => r[k]).map(([k, l]) => `${l} : ${r[k]}`).join(' ; ') },
-        { label: 'Demandée le', cell: ({ r }) => timeEl(r.received_at) },
-        { label: 'Traitée le', cell: ({ r }) => timeEl(r.decided_at) },
-        { label: 'Motif du refus', cell: ({ r }) => r.reason },
-      ],
-    }));
-  }
-}
+const render = queueRender({
+  open: 'pending',
+  summary: (items) => (items.length ? `${items.length} demande${items.length > 1 ? 's' : ''} à traiter sur cette page, de la plus ancienne à la plus récente.` : 'Aucune demande à traiter.'),
+  card,
+  titles: TITLES,
+  columns: () => [
+    { label: 'Structure', cell: ({ info }) => info.name },
+    { label: 'Gestionnaire', cell: ({ r, info }) => nameIn(info, r.user_id) },
+    { label: 'Changements', cell: ({ r }) => FIELDS.filter(([k]) => r[k]).map(([k, l]) => `${l} : ${r[k]}`).join(' ; ') },
+    { label: 'Demandée le', cell: ({ r }) => timeEl(r.received_at) },
+    { label: 'Traitée le', cell: ({ r }) => timeEl(r.decided_at) },
+    { label: 'Motif du refus', cell: ({ r }) => r.reason },
+  ],
+});
 
 queuePage({
   url: '/api/modifications',
