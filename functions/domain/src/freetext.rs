@@ -238,6 +238,15 @@ fn quoted_list(text: &str, findings: &[Finding], category: FindingCategory) -> S
     format!("{}{more}", shown.join(", "))
 }
 
+/// French ordinal of a position: `1er`, `2e`, `34e`.
+fn ordinal(n: usize) -> String {
+    if n == 1 {
+        "1er".to_owned()
+    } else {
+        format!("{n}e")
+    }
+}
+
 /// Refuses text holding a NIR, health data or insults/judgements. The French
 /// message names the field, quotes the words to remove (never the NIR itself)
 /// and cites article 5. The code is that of the most serious category found
@@ -248,10 +257,21 @@ pub fn check_free_text(field: &str, text: &str) -> Result<(), FieldError> {
         return Ok(());
     };
     let mut parts = Vec::new();
-    if findings.iter().any(|f| f.category == FindingCategory::Nir) {
-        parts.push(
-            "un numéro de sécurité sociale (NIR), qui ne doit jamais être saisi : identifiez l'assuré par sa civilité, son nom, son prénom, sa date de naissance et son département de résidence (le NIR peut seulement figurer dans une pièce jointe)".to_string(),
-        );
+    let nir_positions: Vec<String> = findings
+        .iter()
+        .filter(|f| f.category == FindingCategory::Nir)
+        .map(|f| ordinal(f.span.char_start + 1))
+        .collect();
+    if !nir_positions.is_empty() {
+        let at = match nir_positions.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("des {} et {last} caractères", rest.join(", "))
+            }
+            _ => format!("du {} caractère", nir_positions.join("")),
+        };
+        parts.push(format!(
+            "un numéro de sécurité sociale (NIR), à partir {at}, qui ne doit jamais être saisi : identifiez l'assuré par sa civilité, son nom, son prénom, sa date de naissance et son département de résidence (le NIR peut seulement figurer dans une pièce jointe)"
+        ));
     }
     if findings
         .iter()
@@ -364,6 +384,17 @@ mod tests {
         let e = check_free_text("commentaire", &format!("NIR {nir}")).unwrap_err();
         assert_eq!(e.code, "freetext.nir");
         assert!(!e.message.contains(&nir), "the NIR is never echoed");
+        assert!(
+            e.message.contains("à partir du 5e caractère"),
+            "{}",
+            e.message
+        );
+        let e = check_free_text("commentaire", &format!("{nir}\net {nir}")).unwrap_err();
+        assert!(
+            e.message.contains("à partir des 1er et 20e caractères"),
+            "{}",
+            e.message
+        );
     }
 
     #[test]
