@@ -733,7 +733,9 @@ async fn publish_cgu(ctx: &Ctx, req: &Request) -> Answer {
             "Le numéro de version est obligatoire : 40 caractères au plus, lettres, chiffres, points et tirets (par exemple 2027-1).",
         );
     }
-    if text.is_empty() || text.len() > 100_000 {
+    if let Err(e) = ep_domain::text::check_clean("text", text, true) {
+        p = p.field("text", e.message);
+    } else if text.is_empty() || text.len() > 100_000 {
         p = p.field(
             "text",
             "Le texte des conditions est obligatoire (100 000 caractères au plus).",

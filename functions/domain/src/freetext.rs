@@ -331,7 +331,12 @@ fn ordinal(n: usize) -> String {
 /// message names the field, quotes the words to remove (never the NIR itself)
 /// and cites article 5. The code is that of the most serious category found
 /// (NIR, then health, then judgement); use [`scan_free_text`] for the spans.
+///
+/// It first calls [`crate::text::check_clean`] (multi-line: line breaks allowed):
+/// control, bidirectional and invisible characters are refused before the NIR and
+/// health checks, so every caller of this function gets input hygiene too.
 pub fn check_free_text(field: &str, text: &str) -> Result<(), FieldError> {
+    crate::text::check_clean(field, text, true)?;
     let findings = scan_free_text(text);
     let Some(worst) = findings.iter().map(|f| f.category).min() else {
         return Ok(());
@@ -505,6 +510,20 @@ mod tests {
             "{}",
             e.message
         );
+    }
+
+    /// SPEC §5 input hygiene comes first: a zero-width space inside « diabète » or a
+    /// bidi override is refused as such (not let through, not reported as health data).
+    #[test]
+    fn spec_5_free_text_refuses_unclean_text_first() {
+        let e = check_free_text("message", "Il est dia\u{200b}bétique.").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("message", "text.invisible")
+        );
+        let e = check_free_text("message", "diabète \u{202e}").unwrap_err();
+        assert_eq!(e.code, "text.bidi");
+        assert!(check_free_text("message", "Bonjour,\nmerci.").is_ok());
     }
 
     #[test]
