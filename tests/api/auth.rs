@@ -90,8 +90,13 @@ async fn the_activation_link_tells_who_it_is_for() {
 #[tokio::test]
 async fn weak_passwords_of_each_kind_are_refused_with_the_rule_named() {
     let app = spawn_app().await;
-    let (_, token) = admin_identity(&app).await;
+    let (ident, token) = admin_identity(&app).await;
+    let with_ident = format!("Kestrel-{}-2026!", ident.to_uppercase());
     let cases = [
+        (with_ident.as_str(), "password.contains_identifiant"),
+        ("Motdepasse123!", "password.common"),
+        ("Azertyuiop2026!", "password.common"),
+        ("P4ssw0rd!2026", "password.common"),
         ("Court1!", "password.too_short"),
         ("motdepasse-sans-majuscule-1", "password.missing_uppercase"),
         ("Sanschiffre!abcd", "password.missing_digit"),

@@ -406,10 +406,14 @@ fn weak_password(field: &str, rules: &[PasswordRule]) -> Problem {
         .map(PasswordRule::message)
         .collect::<Vec<_>>()
         .join(" ");
-    let code = if rules
-        .iter()
-        .any(|r| matches!(r, PasswordRule::ContainsEmail | PasswordRule::ContainsName))
-    {
+    let code = if rules.iter().any(|r| {
+        matches!(
+            r,
+            PasswordRule::ContainsEmail
+                | PasswordRule::ContainsName
+                | PasswordRule::ContainsIdentifiant
+        )
+    }) {
         "password.personal"
     } else {
         "password.weak"
@@ -446,6 +450,7 @@ async fn new_password_hash(
     }
     let names = [user.nom.as_str(), user.prenom.as_str()];
     let pctx = PasswordContext {
+        identifiant: &user.identifiant,
         email: &user.email,
         names: &names,
     };
