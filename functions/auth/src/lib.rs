@@ -14,7 +14,7 @@ use ep_common::http::{Problem, check_origin, json, parse_json, route_key, source
 use ep_common::ids::new_id;
 use ep_common::mail::compose;
 use ep_common::sessions::{self, Authed, Gate};
-use ep_common::table::{Cond, StoreError, Write};
+use ep_common::table::{StoreError, Write};
 use ep_common::templates;
 use ep_common::tokens::{self, Lookup, Purpose};
 use ep_common::users::{OrgKind, PLATFORM_ORG, Role, Status, User, find_by_identifiant, get_user};
@@ -203,6 +203,99 @@ async fn read_throttle(
     }
 }
 
+/// Most tries to reserve an attempt against concurrent ones before answering 429.
+const RESERVE_TRIES: usize = 64;
+
+/// The counters one sign-in attempt reserved (their values after its reservation).
+struct Reservation {
+    pair: throttle::Throttle,
+    id: throttle::Throttle,
+}
+
+fn is_conflict(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::TransactionCanceled { .. } | StoreError::ConditionFailed
+    )
+}
+
+/// Counts one attempt on the pair, identifiant and source counters in one
+/// version-checked transaction, retried on conflict, before the password is checked:
+/// N parallel attempts count N (`Err(seconds)`: locked, answer 429). A trusted pair
+/// is exempt from the identifiant and source locks (see [`throttle`]).
+async fn reserve_attempt(
+    ctx: &Ctx,
+    ident: &str,
+    source: &str,
+) -> Result<Result<Reservation, i64>, Problem> {
+    let pair_value = throttle::pair_value(ident, source);
+    for _ in 0..RESERVE_TRIES {
+        let now = ctx.now();
+        let pair = read_throttle(ctx, Kind::Pair, &pair_value).await?;
+        let id = read_throttle(ctx, Kind::Identifiant, ident).await?;
+        let src = read_throttle(ctx, Kind::Source, source).await?;
+        let trusted = pair.as_ref().is_some_and(|p| throttle::trusted(p, now));
+        let mut counted = vec![pair.as_ref()];
+        if !trusted {
+            counted.extend([id.as_ref(), src.as_ref()]);
+        }
+        if let Some(seconds) = counted
+            .into_iter()
+            .flatten()
+            .filter_map(|t| throttle::locked_for(t, now))
+            .max()
+        {
+            return Ok(Err(seconds));
+        }
+        let next_pair = throttle::after_failure(Kind::Pair, pair.as_ref(), now);
+        let next_id = throttle::after_failure(Kind::Identifiant, id.as_ref(), now);
+        let next_src = throttle::after_failure(Kind::Source, src.as_ref(), now);
+        let writes = vec![
+            throttle::write(Kind::Pair, &pair_value, pair.as_ref(), &next_pair)?,
+            throttle::write(Kind::Identifiant, ident, id.as_ref(), &next_id)?,
+            throttle::write(Kind::Source, source, src.as_ref(), &next_src)?,
+        ];
+        match ctx.table.transact(writes).await {
+            Ok(()) => {
+                return Ok(Ok(Reservation {
+                    pair: next_pair,
+                    id: next_id,
+                }));
+            }
+            Err(e) if is_conflict(&e) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // Too much contention on these counters: fail closed.
+    tracing::warn!("sign-in attempt not reserved: contention");
+    Ok(Err(1))
+}
+
+/// Applies `f` to one counter (read, write version-checked, retried on conflict).
+async fn settle_counter(
+    ctx: &Ctx,
+    kind: Kind,
+    value: &str,
+    f: impl Fn(Option<&throttle::Throttle>) -> Option<throttle::Throttle>,
+) -> Result<(), Problem> {
+    for _ in 0..RESERVE_TRIES {
+        let current = read_throttle(ctx, kind, value).await?;
+        let Some(next) = f(current.as_ref()) else {
+            return Ok(());
+        };
+        match ctx
+            .table
+            .transact(vec![throttle::write(kind, value, current.as_ref(), &next)?])
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(e) if is_conflict(&e) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 async fn login(ctx: &Ctx, req: &Request) -> Answer {
     let body: LoginBody = parse_json(req)?;
     let ident = body.identifiant.trim().to_ascii_lowercase();
@@ -220,18 +313,12 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
         return Err(missing);
     }
     let source = source_ip(req).unwrap_or_else(|| "inconnue".into());
-    let now = ctx.now();
 
-    let id_throttle = read_throttle(ctx, Kind::Identifiant, &ident).await?;
-    let src_throttle = read_throttle(ctx, Kind::Source, &source).await?;
-    let lock = [id_throttle.as_ref(), src_throttle.as_ref()]
-        .into_iter()
-        .flatten()
-        .filter_map(|t| throttle::locked_for(t, now))
-        .max();
-    if let Some(seconds) = lock {
-        return Err(locked(seconds));
-    }
+    let reservation = match reserve_attempt(ctx, &ident, &source).await? {
+        Ok(r) => r,
+        Err(seconds) => return Err(locked(seconds)),
+    };
+    let now = ctx.now();
 
     let user = match ep_domain::types::Identifiant::parse(&ident) {
         Ok(_) => find_by_identifiant(ctx.table.as_ref(), &ident).await?,
@@ -249,8 +336,7 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
             .is_some_and(|u| u.status == Status::Active && u.password_hash.is_some());
 
     if !ok {
-        let next_id = throttle::after_failure(Kind::Identifiant, id_throttle.as_ref(), now);
-        let next_src = throttle::after_failure(Kind::Source, src_throttle.as_ref(), now);
+        // The failure was counted by the reservation; record it in the trail.
         let org = user
             .as_ref()
             .map_or(PLATFORM_ORG, |u| audit_org(u))
@@ -262,28 +348,25 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
             user.as_ref().map(|u| u.id.as_str()),
         );
         ev.source = Some(source.clone());
-        let mut writes = vec![
-            throttle::write(Kind::Identifiant, &ident, id_throttle.as_ref(), &next_id)?,
-            throttle::write(Kind::Source, &source, src_throttle.as_ref(), &next_src)?,
-            audit_write(ctx, &org, ev)?,
-        ];
-        if throttle::locked_for(&next_id, now).is_some() {
-            let mut lock_ev = audit::event(
-                now,
-                "system",
-                "auth.lock",
-                user.as_ref().map(|u| u.id.as_str()),
-            );
-            lock_ev.source = Some(source.clone());
-            lock_ev.detail = Some(format!("failures={}", next_id.failures));
-            writes.push(audit_write(ctx, &org, lock_ev)?);
+        let mut writes = vec![audit_write(ctx, &org, ev)?];
+        for (scope, t) in [
+            ("pair", &reservation.pair),
+            ("identifiant", &reservation.id),
+        ] {
+            if throttle::locked_for(t, now).is_some() {
+                let mut lock_ev = audit::event(
+                    now,
+                    "system",
+                    "auth.lock",
+                    user.as_ref().map(|u| u.id.as_str()),
+                );
+                lock_ev.source = Some(source.clone());
+                lock_ev.detail = Some(format!("scope={scope} failures={}", t.failures));
+                writes.push(audit_write(ctx, &org, lock_ev)?);
+            }
         }
-        match ctx.table.transact(writes).await {
-            // A concurrent failure updated the counters first: that one counted.
-            Ok(()) | Err(StoreError::TransactionCanceled { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-        tracing::info!(source_known = src_throttle.is_some(), "sign-in refused");
+        ctx.table.transact(writes).await?;
+        tracing::info!("sign-in refused");
         return Err(invalid_credentials());
     }
     let Some(user) = user else {
@@ -295,16 +378,12 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
     updated.last_login_at = Some(now);
     let (user_write, updated) = updated.update_write()?;
     let mut ev = audit::event(now, &user.id, "auth.login.success", Some(&user.id));
-    ev.source = Some(source);
-    let mut writes = vec![
+    ev.source = Some(source.clone());
+    let writes = vec![
         session_write,
         user_write,
         audit_write(ctx, audit_org(&user), ev)?,
     ];
-    if let Some(t) = &id_throttle {
-        let (pk, sk) = throttle::key(Kind::Identifiant, &ident);
-        writes.push(Write::delete(pk, sk, Cond::VersionEquals(t.v)));
-    }
     ctx.table.transact(writes).await.map_err(|e| match e {
         StoreError::TransactionCanceled { .. } => Problem::new(
             409,
@@ -314,6 +393,21 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
         ),
         other => other.into(),
     })?;
+    // The success gives its reservation back: the pair is reset and trusted, the
+    // identifiant and source counters lose the failure it had counted.
+    let pair_value = throttle::pair_value(&ident, &source);
+    settle_counter(ctx, Kind::Pair, &pair_value, |t| {
+        throttle::after_success(Kind::Pair, t, now)
+    })
+    .await?;
+    settle_counter(ctx, Kind::Identifiant, &ident, |t| {
+        throttle::after_success(Kind::Identifiant, t, now)
+    })
+    .await?;
+    settle_counter(ctx, Kind::Source, &source, |t| {
+        throttle::after_success(Kind::Source, t, now)
+    })
+    .await?;
     tracing::info!(user = %user.id, "signed in");
     let expires = session
         .expires_at
