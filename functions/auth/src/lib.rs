@@ -621,7 +621,19 @@ struct ForgotBody {
     identifiant: String,
 }
 
+/// Every answer of « mot de passe oublié » takes at least this long, whether or not
+/// the identifiant has an account (the work differs by about a millisecond locally,
+/// more on DynamoDB; sending the email, the big difference, happens after the answer).
+pub const FORGOT_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(100);
+
 async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
+    let started = tokio::time::Instant::now();
+    let answer = forgot_work(ctx, req).await;
+    tokio::time::sleep_until(started + FORGOT_ANSWER_FLOOR).await;
+    answer
+}
+
+async fn forgot_work(ctx: &Ctx, req: &Request) -> Answer {
     let body: ForgotBody = parse_json(req)?;
     let ident = body.identifiant.trim().to_ascii_lowercase();
     if ident.is_empty() {
@@ -637,15 +649,15 @@ async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
                 .replace("72", &ctx.config.link_ttl_hours.to_string()),
         }),
     );
+    // The same work whether the account exists: one lookup, one throttle read, one
+    // transaction; the email is sent after the answer (see `emails::deliver_later`),
+    // never inline, so the answer time does not tell whether an email went out.
     let now = ctx.now();
-    let Some(user) = find_by_identifiant(ctx.table.as_ref(), &ident).await? else {
-        return Ok(answer);
-    };
-    if user.status == Status::Inactive {
-        return Ok(answer);
-    }
-    // Rate of emails per identifiant: the forgot throttle reuses the sign-in record shape.
-    let current = read_throttle(ctx, Kind::Forgot, &user.id).await?;
+    let user = find_by_identifiant(ctx.table.as_ref(), &ident)
+        .await?
+        .filter(|u| u.status != Status::Inactive);
+    // Rate of emails per typed identifiant (known or not).
+    let current = read_throttle(ctx, Kind::Forgot, &ident).await?;
     if current
         .as_ref()
         .is_some_and(|t| throttle::locked_for(t, now).is_some())
@@ -653,47 +665,59 @@ async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
         return Ok(answer);
     }
     let next = throttle::after_failure(Kind::Forgot, current.as_ref(), now);
-    // A pending account gets a new account-creation link (its first one may have
-    // expired); an active one a reset link.
-    let purpose = if user.status == Status::Pending {
-        Purpose::Activation
-    } else {
-        Purpose::Reset
-    };
-    let (token, token_write) = tokens::issue(&user.id, purpose, now, ctx.config.link_ttl_hours)?;
-    let content = match purpose {
-        Purpose::Activation => templates::account_created(
-            &ctx.config.mail_from,
-            &user,
-            &activation_link(ctx, &token),
-            ctx.config.link_ttl_hours,
-        ),
-        Purpose::Reset => templates::password_reset(
-            &ctx.config.mail_from,
-            &user,
-            &reset_link(ctx, &token),
-            ctx.config.link_ttl_hours,
-        ),
-    };
-    let email = compose(&content, &new_id(), now).map_err(|e| {
-        tracing::error!(error = %e, "reset email could not be built");
-        Problem::unavailable()
-    })?;
-    let ev = audit::event(
-        now,
-        "anonymous",
-        "auth.password.reset_requested",
-        Some(&user.id),
-    );
-    let writes = vec![
-        throttle::write(Kind::Forgot, &user.id, current.as_ref(), &next)?,
-        token_write,
-        emails::enqueue(&email, now)?,
-        audit_write(ctx, audit_org(&user), ev)?,
-    ];
+    let mut writes = vec![throttle::write(
+        Kind::Forgot,
+        &ident,
+        current.as_ref(),
+        &next,
+    )?];
+    let mut email_id = None;
+    if let Some(user) = &user {
+        // A pending account gets a new account-creation link (its first one may have
+        // expired); an active one a reset link.
+        let purpose = if user.status == Status::Pending {
+            Purpose::Activation
+        } else {
+            Purpose::Reset
+        };
+        let (token, token_write) =
+            tokens::issue(&user.id, purpose, now, ctx.config.link_ttl_hours)?;
+        let content = match purpose {
+            Purpose::Activation => templates::account_created(
+                &ctx.config.mail_from,
+                user,
+                &activation_link(ctx, &token),
+                ctx.config.link_ttl_hours,
+            ),
+            Purpose::Reset => templates::password_reset(
+                &ctx.config.mail_from,
+                user,
+                &reset_link(ctx, &token),
+                ctx.config.link_ttl_hours,
+            ),
+        };
+        let email = compose(&content, &new_id(), now).map_err(|e| {
+            tracing::error!(error = %e, "reset email could not be built");
+            Problem::unavailable()
+        })?;
+        let ev = audit::event(
+            now,
+            "anonymous",
+            "auth.password.reset_requested",
+            Some(&user.id),
+        );
+        writes.extend([
+            token_write,
+            emails::enqueue(&email, now)?,
+            audit_write(ctx, audit_org(user), ev)?,
+        ]);
+        email_id = Some(email.id);
+    }
     match ctx.table.transact(writes).await {
         Ok(()) => {
-            emails::deliver(ctx, &email.id).await?;
+            if let Some(id) = email_id {
+                emails::deliver_later(ctx, id);
+            }
         }
         Err(StoreError::TransactionCanceled { .. }) => {}
         Err(e) => return Err(e.into()),
