@@ -1161,3 +1161,39 @@ async fn a_locked_source_does_not_lock_out_a_colleague_behind_the_same_nat() {
     // a wrong password of the colleague still counts on their own pair
     assert_eq!(login_from(&app, &ident, "Mauvais-1234", office).await, 401);
 }
+
+/// Issue 10: a new sign-in in a browser that still holds a session ends that older
+/// session (the login request carries its cookie).
+#[tokio::test]
+async fn a_new_login_in_the_same_browser_ends_the_older_session() {
+    let app = spawn_app().await;
+    let (ident, old) = app.ready_admin(GOOD).await;
+    let res = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": ident, "password": GOOD}),
+            Some(&old),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let new = session_cookie(&res).expect("new session cookie");
+    assert_ne!(new, old);
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&old)).await.status,
+        401
+    );
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&new)).await.status,
+        200
+    );
+    // another browser's session is untouched
+    let other = app.login(&ident, GOOD).await;
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&new)).await.status,
+        200
+    );
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&other)).await.status,
+        200
+    );
+}

@@ -379,11 +379,13 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
     let (user_write, updated) = updated.update_write()?;
     let mut ev = audit::event(now, &user.id, "auth.login.success", Some(&user.id));
     ev.source = Some(source.clone());
-    let writes = vec![
+    let mut writes = vec![
         session_write,
         user_write,
         audit_write(ctx, audit_org(&user), ev)?,
     ];
+    // This browser's older session, if it sent one, ends with this sign-in.
+    writes.extend(sessions::end_previous(ctx, req));
     ctx.table.transact(writes).await.map_err(|e| match e {
         StoreError::TransactionCanceled { .. } => Problem::new(
             409,
