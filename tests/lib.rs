@@ -256,6 +256,33 @@ impl TestApp {
         )
     }
 
+    /// Like [`TestApp::link_token`], waiting up to 5 s for an email sent after the
+    /// answer (`emails::deliver_later`).
+    pub async fn wait_link_token(&self, to: &str, page: &str) -> Option<String> {
+        let before = self.link_token(to, page);
+        for _ in 0..100 {
+            let now = self.link_token(to, page);
+            if now.is_some() && now != before {
+                return now;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        self.link_token(to, page)
+    }
+
+    /// Waits up to 5 s for the outbox to hold `n` emails; returns how many it holds
+    /// (after a short settle, so one more arriving late is seen too).
+    pub async fn wait_outbox_len(&self, n: usize) -> usize {
+        for _ in 0..100 {
+            if self.outbox().len() >= n {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        self.outbox().len()
+    }
+
     /// The identifiant given in the newest email to `to`.
     pub fn identifiant_in_email(&self, to: &str) -> Option<String> {
         let text = self.last_email_to(to)?;

@@ -88,6 +88,7 @@ async function start() {
   welcome.append(box);
 
   const rules = liveRules(newInput, $('#mdp-nouveau-zone-regles'), {
+    identifiant: info.identifiant,
     names: info.prenom ? [info.prenom] : [],
   });
   showPasswordsToggle($('#afficher'), [newInput, confirmInput]);

@@ -31,6 +31,7 @@ async function start() {
   if (flash) notice(messages, { kind: 'succes', text: flash });
   $('#identifiant-cache').value = me.identifiant;
   const rules = liveRules(newInput, $('#mdp-nouveau-zone-regles'), {
+    identifiant: me.identifiant,
     email: me.email,
     names: [me.nom, me.prenom].filter(Boolean),
     complete: true,

@@ -5,8 +5,12 @@
 //     special character;
 //   - at least 14 characters with an upper-case letter, a lower-case letter and a digit;
 //   - a passphrase of at least 7 words;
-// and always: not containing the e-mail address nor the names (checked here when the page
-// knows them, always by the server), not one of the last 5 passwords (server only).
+// and always: not containing the identifiant, the e-mail address nor the names (checked
+// here when the page knows them, always by the server), not a common or breached password
+// (the same normalised blocklist as the server, `mots-de-passe-courants.json`, fetched from
+// this site once the form is shown: about 70 KB, 7 490 entries; while it loads, or if it
+// cannot be loaded, the rule reads « vérifié à l’enregistrement » and the server checks
+// it), not one of the last 5 passwords (server only).
 // The same checks as `functions/domain/src/password.rs`; the server has the last word.
 
 import { el } from './app.js';
@@ -33,7 +37,38 @@ export const RULE_MESSAGES = Object.freeze({
   'password.too_few_words': `Une phrase de passe doit compter au moins ${MIN_WORDS} mots.`,
   'password.contains_email': 'Le mot de passe ne doit pas contenir votre adresse e-mail.',
   'password.contains_name': 'Le mot de passe ne doit pas contenir votre nom ni votre prénom.',
+  'password.contains_identifiant': 'Le mot de passe ne doit pas contenir votre identifiant.',
+  'password.common': 'Ce mot de passe fait partie des mots de passe les plus courants ou déjà divulgués (même avec des chiffres ou des symboles ajoutés au début ou à la fin) : choisissez-en un autre, par exemple une phrase de passe de 7 mots.',
 });
+
+const LEET = Object.freeze({ '@': 'a', 4: 'a', 0: 'o', 1: 'i', '!': 'i', 3: 'e', $: 's', 5: 's', 7: 't' });
+
+function core(pw) {
+  return fold(pw).replace(/^[^\p{Alphabetic}]+|[^\p{Alphabetic}]+$/gu, '');
+}
+
+/** Like the server's `blocklist_key`: folded, ends stripped of digits and symbols, inner
+ *  non-alphanumerics removed (« Motdepasse123! » → « motdepasse »). */
+export function blocklistKey(pw) {
+  return core(pw).replace(/[^\p{Alphabetic}\p{N}]/gu, '');
+}
+
+/** Like the server's `blocklist_key_unleet` (« P@ssw0rd2024 » → « password »). */
+export function blocklistKeyUnleet(pw) {
+  return [...core(pw)].map((c) => LEET[c] || c).join('').replace(/[^\p{Alphabetic}\p{N}]/gu, '');
+}
+
+let commonList = null;
+/** The blocklist (a Set), fetched once from this site; null when it cannot be loaded. */
+export function loadCommonPasswords() {
+  if (!commonList) {
+    commonList = fetch('/assets/mots-de-passe-courants.json', { credentials: 'omit' })
+      .then((r) => (r.ok ? r.json() : null))
+      .then((list) => (Array.isArray(list) ? new Set(list) : null))
+      .catch(() => null);
+  }
+  return commonList;
+}
 
 /** Lower-case, without accents (like the server's `fold`). */
 export function fold(s) {
@@ -51,7 +86,8 @@ function words(pw) {
 }
 
 /**
- * Evaluates `pw`. `context`: { email?, names?: [] } — what the page knows of the user.
+ * Evaluates `pw`. `context`: { identifiant?, email?, names?: [], common?: Set } — what
+ * the page knows of the user, and the blocklist once loaded.
  * Returns { length, douze, quatorze, phrase, personal, ok, unmet } where each form is
  * { ok, missing: [labels] }, `personal` is 'ok' | 'ko' | 'inconnu' and `unmet` the rule
  * codes the server would name (the closest form's, as `check_password` does).
@@ -105,18 +141,29 @@ export function evaluate(pw, context = {}) {
   // Personal data: only parts of 3 characters or more, accents and case folded.
   const folded = fold(pw);
   let personal = 'inconnu';
+  const structuralOk = unmet.length === 0;
   const email = context.email || '';
   const names = context.names || [];
-  if (email || names.length) {
+  const ident = fold((context.identifiant || '').trim());
+  if (email || names.length || ident) {
     const local = fold(email.includes('@') ? email.slice(0, email.lastIndexOf('@')) : email);
     const emailParts = [local, ...local.split(/[^\p{Alphabetic}\p{N}]/u)].filter((p) => [...p].length >= 3);
     const nameParts = names.flatMap((n) => fold(n || '').split(/[^\p{Alphabetic}\p{N}]/u)).filter((p) => [...p].length >= 3);
     const hitEmail = emailParts.some((p) => folded.includes(p));
     const hitName = nameParts.some((p) => folded.includes(p));
+    const hitIdent = [...ident].length >= 3 && folded.includes(ident);
     if (hitEmail) unmet = [...unmet, 'password.contains_email'];
     if (hitName) unmet = [...unmet, 'password.contains_name'];
-    if (hitEmail || hitName) personal = 'ko';
+    if (hitIdent) unmet = [...unmet, 'password.contains_identifiant'];
+    if (hitEmail || hitName || hitIdent) personal = 'ko';
     else if (context.complete && pw) personal = 'ok';
+  }
+  // Like the server: reported once the form rules are met.
+  let common = 'inconnu';
+  if (context.common && pw) {
+    const hit = context.common.has(blocklistKey(pw)) || context.common.has(blocklistKeyUnleet(pw));
+    common = hit ? 'ko' : 'ok';
+    if (hit && structuralOk) unmet = [...unmet, 'password.common'];
   }
 
   return {
@@ -125,6 +172,7 @@ export function evaluate(pw, context = {}) {
     quatorze: { ok: !three.length, missing: threeLabels },
     phrase: { ok: phraseOk, missing: [], words: nWords },
     personal,
+    common,
     ok: unmet.length === 0,
     unmet,
   };
@@ -158,7 +206,8 @@ export function liveRules(input, container, context = {}) {
   const forms = el('ul', { class: 'regles', id: `${id}-formes`, 'aria-live': 'polite' });
   for (const [key, text] of FORMS) forms.append(makeItem(key, text));
   const always = el('ul', { class: 'regles', id: `${id}-toujours`, 'aria-live': 'polite' });
-  always.append(makeItem('personnel', 'ne contient ni votre adresse e-mail ni vos nom et prénom'));
+  always.append(makeItem('personnel', 'ne contient ni votre identifiant, ni votre adresse e-mail, ni vos nom et prénom'));
+  always.append(makeItem('courant', 'n’est pas un mot de passe courant ou déjà divulgué'));
   always.append(makeItem('historique', 'est différent de vos 5 derniers mots de passe'));
 
   const block = el(
@@ -192,17 +241,27 @@ export function liveRules(input, container, context = {}) {
     if (r.personal === 'ko') set('personnel', 'ko', ': non respectée');
     else if (r.personal === 'ok') set('personnel', 'ok', ': règle respectée');
     else set('personnel', 'info', ': vérifié à l’enregistrement');
+    if (r.common === 'ko') set('courant', 'ko', ': non respectée');
+    else if (r.common === 'ok') set('courant', 'ok', ': règle respectée');
+    else set('courant', 'info', ': vérifié à l’enregistrement');
     set('historique', 'info', ': vérifié à l’enregistrement');
     return r;
   };
   input.addEventListener('input', update);
   update();
+  loadCommonPasswords().then((set) => {
+    if (set) {
+      context.common = set;
+      update();
+    }
+  });
 
   /** Marks rules the server refused (codes of a 422 answer). */
   const showServerRules = (codes = []) => {
-    if (codes.includes('password.contains_email') || codes.includes('password.contains_name')) {
+    if (['password.contains_email', 'password.contains_name', 'password.contains_identifiant'].some((c) => codes.includes(c))) {
       set('personnel', 'ko', ': non respectée');
     }
+    if (codes.includes('password.common')) set('courant', 'ko', ': non respectée');
   };
   const showReused = () => set('historique', 'ko', ': non respectée, ce mot de passe a déjà été utilisé');
 
@@ -248,6 +307,8 @@ export function describeUnmet(codes, length = 0) {
   } else if (codes.includes('password.contains_name')) {
     parts.push(RULE_MESSAGES['password.contains_name']);
   }
+  if (codes.includes('password.contains_identifiant')) parts.push(RULE_MESSAGES['password.contains_identifiant']);
+  if (codes.includes('password.common')) parts.push(RULE_MESSAGES['password.common']);
   return parts.join(' ');
 }
 

@@ -1258,3 +1258,88 @@ async fn spec_3_an_excluded_gestionnaire_is_erased_six_months_later() {
     assert_eq!(users.len(), 1);
     assert_eq!(users[0].id, w.gestionnaire_id);
 }
+
+/// SPEC §5 input hygiene: control characters, bidi overrides/isolates and invisible
+/// characters are refused with a 422 naming the field, in names, job titles,
+/// one-line fields and free text, before the NIR and health checks.
+#[tokio::test]
+async fn spec_5_control_bidi_and_invisible_characters_are_refused_naming_the_field() {
+    let app = spawn_app().await;
+    let w = world(&app, "hyg", 10).await;
+    let url = format!("/api/partners/{}/techniciens", w.partner);
+    let email = format!("theo@{}", w.domain);
+    let mut body = person("Théo", "Tech\u{202e}nicien", &email);
+    let res = app.post(&url, body.clone(), Some(&w.gestionnaire)).await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    let msg = res.json()["errors"]["nom"].as_str().unwrap().to_owned();
+    assert!(msg.contains("U+202E"), "{msg}");
+
+    body["nom"] = json!("Technicien");
+    body["prenom"] = json!("Thé\no");
+    body["fonction"] = json!("Travailleuse\tsociale");
+    let res = app.post(&url, body.clone(), Some(&w.gestionnaire)).await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    let errors = res.json()["errors"].clone();
+    assert!(
+        errors["prenom"]
+            .as_str()
+            .unwrap()
+            .contains("une seule ligne"),
+        "{errors}"
+    );
+    assert!(
+        errors["fonction"].as_str().unwrap().contains("U+0009"),
+        "{errors}"
+    );
+
+    let res = app
+        .post(
+            "/api/partners",
+            json!({
+                "name": "CCAS\u{2066} Bis", "address": "2 place\u{85} de la Mairie", "category": "ccas",
+                "members": 5, "allowed_domains": ["ccas-bis.example.org"],
+                "convention": {"start": "2026-01-01", "functionalities": ["contact"]}
+            }),
+            Some(&w.agent),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    let errors = res.json()["errors"].clone();
+    assert!(
+        errors["name"].as_str().unwrap().contains("U+2066"),
+        "{errors}"
+    );
+    assert!(
+        errors["address"].as_str().unwrap().contains("U+0085"),
+        "{errors}"
+    );
+
+    // free text: a zero-width space hiding a health term is refused as such
+    let res = app
+        .post(
+            &format!("/api/partners/{}/habilitations", w.partner),
+            person("Un", "Candidat", &format!("candidat@{}", w.domain)),
+            Some(&w.agent),
+        )
+        .await;
+    let id = res.json()["id"].as_str().unwrap().to_owned();
+    let res = app
+        .post(
+            &format!("/api/habilitations/{id}/reject"),
+            json!({"reason": "Candidat dia\u{200b}bétique"}),
+            Some(&w.agent),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    let msg = res.json()["errors"]["reason"].as_str().unwrap().to_owned();
+    assert!(msg.contains("U+200B"), "{msg}");
+    // a multi-line reason is fine
+    let res = app
+        .post(
+            &format!("/api/habilitations/{id}/reject"),
+            json!({"reason": "Quota atteint.\nMerci de renouveler la demande plus tard."}),
+            Some(&w.agent),
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+}

@@ -221,6 +221,107 @@ async fn development_pages_do_not_exist_outside_development() {
     drop(app);
 }
 
+/// Issue 10: development pages need a loopback public URL host AND a loopback listen
+/// address, parsed (not a prefix of the URL), whatever the scheme.
+#[test]
+fn development_pages_need_a_loopback_url_and_listen_address() {
+    use ep_gateway::dev_pages_allowed;
+    for (url, listen) in [
+        ("http://127.0.0.1:8080", "127.0.0.1:8080"),
+        ("https://127.0.0.1:8443", "127.0.0.1:8443"),
+        ("http://localhost:8080", "127.0.0.1:8080"),
+        ("https://LOCALHOST:8443", "localhost:8443"),
+        ("http://[::1]:8080", "[::1]:8080"),
+        ("http://127.3.2.1", "127.3.2.1:80"),
+    ] {
+        assert!(dev_pages_allowed(url, listen), "{url} {listen}");
+    }
+    for (url, listen) in [
+        ("http://localhost.example.org", "127.0.0.1:8080"),
+        ("http://localhost@portail.example.org", "127.0.0.1:8080"),
+        ("http://127.0.0.1.nip.io:8080", "127.0.0.1:8080"),
+        ("https://portail.example.org", "127.0.0.1:8080"),
+        ("http://localhost:8080", "0.0.0.0:8080"),
+        ("http://127.0.0.1:8080", "192.0.2.5:8080"),
+        ("http://127.0.0.1:8080", "[::]:8080"),
+        ("ftp://127.0.0.1", "127.0.0.1:21"),
+        ("pas une url", "127.0.0.1:8080"),
+    ] {
+        assert!(!dev_pages_allowed(url, listen), "{url} {listen}");
+    }
+    let https_local = ep_tests::test_config(&[
+        ("EP_PUBLIC_URL", "https://127.0.0.1:8443"),
+        ("EP_LISTEN", "127.0.0.1:8443"),
+    ]);
+    assert!(ep_gateway::Options::for_config(&https_local).dev_pages);
+    let exposed = ep_tests::test_config(&[
+        ("EP_PUBLIC_URL", "http://localhost.example.org"),
+        ("EP_LISTEN", "0.0.0.0:8080"),
+    ]);
+    assert!(!ep_gateway::Options::for_config(&exposed).dev_pages);
+}
+
+/// `/_dev/clock` (POST) and `/_dev/maintenance` check the Origin like every write;
+/// `/_dev/maintenance` runs the scheduled function once and answers its report.
+#[tokio::test]
+async fn development_writes_check_the_origin_and_maintenance_runs_once() {
+    let dir = ep_tests::TempDir::new();
+    let data = dir.0.join("data").display().to_string();
+    let config = ep_tests::test_config(&[("EP_LISTEN", "127.0.0.1:0"), ("EP_DATA_DIR", &data)]);
+    let clock = std::sync::Arc::new(ep_common::clock::OffsetClock::new());
+    let options = ep_gateway::Options {
+        site_dir: ep_tests::site_dir(),
+        run_scheduler: false,
+        dev_pages: true,
+        public_url_from_bind: true,
+        dev_clock: Some(clock.clone()),
+    };
+    let app = ep_gateway::start(config, clock, options).await.unwrap();
+    let url = app.ctx.config.public_url.clone();
+    let before = app.ctx.now();
+    let body = br#"{"advance_days": 2}"#.to_vec();
+    let clock_url = format!("{url}/_dev/clock");
+    for origin in [None, Some("http://evil.example.org")] {
+        let mut headers = vec![("content-type", "application/json")];
+        if let Some(o) = origin {
+            headers.push(("origin", o));
+        }
+        let res = ep_tests::send("POST", &clock_url, &headers, body.clone()).await;
+        assert_eq!(res.status, 403, "{origin:?}");
+    }
+    assert!(
+        app.ctx.now().duration_since(before).as_hours() < 1,
+        "not moved"
+    );
+    let headers = [
+        ("content-type", "application/json"),
+        ("origin", url.as_str()),
+    ];
+    let res = ep_tests::send("POST", &clock_url, &headers, body).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert!(app.ctx.now().duration_since(before).as_hours() >= 48);
+
+    let maintenance_url = format!("{url}/_dev/maintenance");
+    let res = ep_tests::send("POST", &maintenance_url, &[], vec![]).await;
+    assert_eq!(res.status, 403);
+    let res = ep_tests::send(
+        "POST",
+        &maintenance_url,
+        &[("origin", url.as_str())],
+        vec![],
+    )
+    .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let report = res.json();
+    assert!(
+        report["sessions"].is_object() && report["purge"].is_object(),
+        "{report}"
+    );
+    let res = ep_tests::send("GET", &maintenance_url, &[], vec![]).await;
+    assert_eq!(res.status, 404, "POST only");
+    app.stop();
+}
+
 /// The OpenAPI document of `site/` covers every route of the template, with the
 /// same method and path parameters, and documents nothing that does not exist.
 #[test]

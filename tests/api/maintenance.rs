@@ -1891,6 +1891,16 @@ async fn the_lambda_bootstraps_the_admin_and_refuses_unknown_events(b: Backend) 
     assert!(report.get("purge").is_some(), "{report}");
     let err = ep_maintenance::handle_event(&env.ctx, &serde_json::json!({"hello": 1})).await;
     assert!(matches!(err, Err(ep_maintenance::EventError::Unknown)));
+    // What the Lambda runtime reports: a meaningful errorType, not a Rust type name.
+    let diagnostic = lambda_http::lambda_runtime::Diagnostic::from(err.unwrap_err());
+    assert_eq!(diagnostic.error_type, "UnknownEvent");
+    assert!(diagnostic.error_message.contains("bootstrap_admin"));
+    let store =
+        ep_maintenance::EventError::Store(ep_common::table::StoreError::Invalid("x".into()));
+    assert_eq!(
+        lambda_http::lambda_runtime::Diagnostic::from(store).error_type,
+        "StoreError"
+    );
 }
 
 // ------------------------------------------------------------- embedded-only

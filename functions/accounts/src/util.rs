@@ -38,8 +38,11 @@ impl Check {
     }
 }
 
-/// A required text field.
+/// A required one-line text field (no control, bidi or invisible character: SPEC §5).
 pub fn required(v: &Option<String>, field: &str, label: &str) -> Result<String, FieldError> {
+    if let Some(s) = v {
+        ep_domain::text::check_clean(field, s, false)?;
+    }
     match v.as_deref().map(str::trim) {
         Some(s) if !s.is_empty() => Ok(s.to_owned()),
         _ => Err(FieldError::new(
@@ -50,7 +53,8 @@ pub fn required(v: &Option<String>, field: &str, label: &str) -> Result<String, 
     }
 }
 
-/// A free-text field: length bound, no NIR, no health data (SPEC §4, §5).
+/// A free-text field: length bound, no NIR, no health data (SPEC §4, §5); control,
+/// bidi and invisible characters are refused first (by `check_free_text`).
 pub fn free_text(v: &str, field: &str, max: usize) -> Result<String, FieldError> {
     let t = v.trim();
     if t.chars().count() > max {

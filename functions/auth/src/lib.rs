@@ -15,7 +15,7 @@ use ep_common::ids::new_id;
 use ep_common::mail::compose;
 use ep_common::record::Record;
 use ep_common::sessions::{self, Authed, Gate};
-use ep_common::table::{Cond, StoreError, Write};
+use ep_common::table::{StoreError, Write};
 use ep_common::templates;
 use ep_common::tokens::{self, Lookup, Purpose};
 use ep_common::users::{OrgKind, PLATFORM_ORG, Role, Status, User, find_by_identifiant, get_user};
@@ -190,6 +190,99 @@ async fn read_throttle(
     }
 }
 
+/// Most tries to reserve an attempt against concurrent ones before answering 429.
+const RESERVE_TRIES: usize = 64;
+
+/// The counters one sign-in attempt reserved (their values after its reservation).
+struct Reservation {
+    pair: throttle::Throttle,
+    id: throttle::Throttle,
+}
+
+fn is_conflict(e: &StoreError) -> bool {
+    matches!(
+        e,
+        StoreError::TransactionCanceled { .. } | StoreError::ConditionFailed
+    )
+}
+
+/// Counts one attempt on the pair, identifiant and source counters in one
+/// version-checked transaction, retried on conflict, before the password is checked:
+/// N parallel attempts count N (`Err(seconds)`: locked, answer 429). A trusted pair
+/// is exempt from the identifiant and source locks (see [`throttle`]).
+async fn reserve_attempt(
+    ctx: &Ctx,
+    ident: &str,
+    source: &str,
+) -> Result<Result<Reservation, i64>, Problem> {
+    let pair_value = throttle::pair_value(ident, source);
+    for _ in 0..RESERVE_TRIES {
+        let now = ctx.now();
+        let pair = read_throttle(ctx, Kind::Pair, &pair_value).await?;
+        let id = read_throttle(ctx, Kind::Identifiant, ident).await?;
+        let src = read_throttle(ctx, Kind::Source, source).await?;
+        let trusted = pair.as_ref().is_some_and(|p| throttle::trusted(p, now));
+        let mut counted = vec![pair.as_ref()];
+        if !trusted {
+            counted.extend([id.as_ref(), src.as_ref()]);
+        }
+        if let Some(seconds) = counted
+            .into_iter()
+            .flatten()
+            .filter_map(|t| throttle::locked_for(t, now))
+            .max()
+        {
+            return Ok(Err(seconds));
+        }
+        let next_pair = throttle::after_failure(Kind::Pair, pair.as_ref(), now);
+        let next_id = throttle::after_failure(Kind::Identifiant, id.as_ref(), now);
+        let next_src = throttle::after_failure(Kind::Source, src.as_ref(), now);
+        let writes = vec![
+            throttle::write(Kind::Pair, &pair_value, pair.as_ref(), &next_pair)?,
+            throttle::write(Kind::Identifiant, ident, id.as_ref(), &next_id)?,
+            throttle::write(Kind::Source, source, src.as_ref(), &next_src)?,
+        ];
+        match ctx.table.transact(writes).await {
+            Ok(()) => {
+                return Ok(Ok(Reservation {
+                    pair: next_pair,
+                    id: next_id,
+                }));
+            }
+            Err(e) if is_conflict(&e) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    // Too much contention on these counters: fail closed.
+    tracing::warn!("sign-in attempt not reserved: contention");
+    Ok(Err(1))
+}
+
+/// Applies `f` to one counter (read, write version-checked, retried on conflict).
+async fn settle_counter(
+    ctx: &Ctx,
+    kind: Kind,
+    value: &str,
+    f: impl Fn(Option<&throttle::Throttle>) -> Option<throttle::Throttle>,
+) -> Result<(), Problem> {
+    for _ in 0..RESERVE_TRIES {
+        let current = read_throttle(ctx, kind, value).await?;
+        let Some(next) = f(current.as_ref()) else {
+            return Ok(());
+        };
+        match ctx
+            .table
+            .transact(vec![throttle::write(kind, value, current.as_ref(), &next)?])
+            .await
+        {
+            Ok(()) => return Ok(()),
+            Err(e) if is_conflict(&e) => tokio::task::yield_now().await,
+            Err(e) => return Err(e.into()),
+        }
+    }
+    Ok(())
+}
+
 async fn login(ctx: &Ctx, req: &Request) -> Answer {
     let body: LoginBody = parse_json(req)?;
     let ident = body.identifiant.trim().to_ascii_lowercase();
@@ -207,18 +300,12 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
         return Err(missing);
     }
     let source = source_ip(req).unwrap_or_else(|| "inconnue".into());
-    let now = ctx.now();
 
-    let id_throttle = read_throttle(ctx, Kind::Identifiant, &ident).await?;
-    let src_throttle = read_throttle(ctx, Kind::Source, &source).await?;
-    let lock = [id_throttle.as_ref(), src_throttle.as_ref()]
-        .into_iter()
-        .flatten()
-        .filter_map(|t| throttle::locked_for(t, now))
-        .max();
-    if let Some(seconds) = lock {
-        return Err(locked(seconds));
-    }
+    let reservation = match reserve_attempt(ctx, &ident, &source).await? {
+        Ok(r) => r,
+        Err(seconds) => return Err(locked(seconds)),
+    };
+    let now = ctx.now();
 
     let user = match ep_domain::types::Identifiant::parse(&ident) {
         Ok(_) => find_by_identifiant(ctx.table.as_ref(), &ident).await?,
@@ -236,8 +323,7 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
             .is_some_and(|u| u.status == Status::Active && u.password_hash.is_some());
 
     if !ok {
-        let next_id = throttle::after_failure(Kind::Identifiant, id_throttle.as_ref(), now);
-        let next_src = throttle::after_failure(Kind::Source, src_throttle.as_ref(), now);
+        // The failure was counted by the reservation; record it in the trail.
         let org = user
             .as_ref()
             .map_or(PLATFORM_ORG, |u| audit_org(u))
@@ -249,28 +335,25 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
             user.as_ref().map(|u| u.id.as_str()),
         );
         ev.source = Some(source.clone());
-        let mut writes = vec![
-            throttle::write(Kind::Identifiant, &ident, id_throttle.as_ref(), &next_id)?,
-            throttle::write(Kind::Source, &source, src_throttle.as_ref(), &next_src)?,
-            audit_write(ctx, &org, ev)?,
-        ];
-        if throttle::locked_for(&next_id, now).is_some() {
-            let mut lock_ev = audit::event(
-                now,
-                "system",
-                "auth.lock",
-                user.as_ref().map(|u| u.id.as_str()),
-            );
-            lock_ev.source = Some(source.clone());
-            lock_ev.detail = Some(format!("failures={}", next_id.failures));
-            writes.push(audit_write(ctx, &org, lock_ev)?);
+        let mut writes = vec![audit_write(ctx, &org, ev)?];
+        for (scope, t) in [
+            ("pair", &reservation.pair),
+            ("identifiant", &reservation.id),
+        ] {
+            if throttle::locked_for(t, now).is_some() {
+                let mut lock_ev = audit::event(
+                    now,
+                    "system",
+                    "auth.lock",
+                    user.as_ref().map(|u| u.id.as_str()),
+                );
+                lock_ev.source = Some(source.clone());
+                lock_ev.detail = Some(format!("scope={scope} failures={}", t.failures));
+                writes.push(audit_write(ctx, &org, lock_ev)?);
+            }
         }
-        match ctx.table.transact(writes).await {
-            // A concurrent failure updated the counters first: that one counted.
-            Ok(()) | Err(StoreError::TransactionCanceled { .. }) => {}
-            Err(e) => return Err(e.into()),
-        }
-        tracing::info!(source_known = src_throttle.is_some(), "sign-in refused");
+        ctx.table.transact(writes).await?;
+        tracing::info!("sign-in refused");
         return Err(invalid_credentials());
     }
     let Some(user) = user else {
@@ -282,16 +365,14 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
     updated.last_login_at = Some(now);
     let (user_write, updated) = updated.update_write()?;
     let mut ev = audit::event(now, &user.id, "auth.login.success", Some(&user.id));
-    ev.source = Some(source);
+    ev.source = Some(source.clone());
     let mut writes = vec![
         session_write,
         user_write,
         audit_write(ctx, audit_org(&user), ev)?,
     ];
-    if let Some(t) = &id_throttle {
-        let (pk, sk) = throttle::key(Kind::Identifiant, &ident);
-        writes.push(Write::delete(pk, sk, Cond::VersionEquals(t.v)));
-    }
+    // This browser's older session, if it sent one, ends with this sign-in.
+    writes.extend(sessions::end_previous(ctx, req));
     ctx.table.transact(writes).await.map_err(|e| match e {
         StoreError::TransactionCanceled { .. } => Problem::new(
             409,
@@ -301,6 +382,21 @@ async fn login(ctx: &Ctx, req: &Request) -> Answer {
         ),
         other => other.into(),
     })?;
+    // The success gives its reservation back: the pair is reset and trusted, the
+    // identifiant and source counters lose the failure it had counted.
+    let pair_value = throttle::pair_value(&ident, &source);
+    settle_counter(ctx, Kind::Pair, &pair_value, |t| {
+        throttle::after_success(Kind::Pair, t, now)
+    })
+    .await?;
+    settle_counter(ctx, Kind::Identifiant, &ident, |t| {
+        throttle::after_success(Kind::Identifiant, t, now)
+    })
+    .await?;
+    settle_counter(ctx, Kind::Source, &source, |t| {
+        throttle::after_success(Kind::Source, t, now)
+    })
+    .await?;
     tracing::info!(user = %user.id, "signed in");
     let expires = session
         .expires_at
@@ -393,10 +489,14 @@ fn weak_password(field: &str, rules: &[PasswordRule]) -> Problem {
         .map(PasswordRule::message)
         .collect::<Vec<_>>()
         .join(" ");
-    let code = if rules
-        .iter()
-        .any(|r| matches!(r, PasswordRule::ContainsEmail | PasswordRule::ContainsName))
-    {
+    let code = if rules.iter().any(|r| {
+        matches!(
+            r,
+            PasswordRule::ContainsEmail
+                | PasswordRule::ContainsName
+                | PasswordRule::ContainsIdentifiant
+        )
+    }) {
         "password.personal"
     } else {
         "password.weak"
@@ -433,6 +533,7 @@ async fn new_password_hash(
     }
     let names = [user.nom.as_str(), user.prenom.as_str()];
     let pctx = PasswordContext {
+        identifiant: &user.identifiant,
         email: &user.email,
         names: &names,
     };
@@ -509,7 +610,19 @@ struct ForgotBody {
     identifiant: String,
 }
 
+/// Every answer of « mot de passe oublié » takes at least this long, whether or not
+/// the identifiant has an account (the work differs by about a millisecond locally,
+/// more on DynamoDB; sending the email, the big difference, happens after the answer).
+pub const FORGOT_ANSWER_FLOOR: std::time::Duration = std::time::Duration::from_millis(100);
+
 async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
+    let started = tokio::time::Instant::now();
+    let answer = forgot_work(ctx, req).await;
+    tokio::time::sleep_until(started + FORGOT_ANSWER_FLOOR).await;
+    answer
+}
+
+async fn forgot_work(ctx: &Ctx, req: &Request) -> Answer {
     let body: ForgotBody = parse_json(req)?;
     let ident = body.identifiant.trim().to_ascii_lowercase();
     if ident.is_empty() {
@@ -525,15 +638,15 @@ async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
                 .replace("72", &ctx.config.link_ttl_hours.to_string()),
         }),
     );
+    // The same work whether the account exists: one lookup, one throttle read, one
+    // transaction; the email is sent after the answer (see `emails::deliver_later`),
+    // never inline, so the answer time does not tell whether an email went out.
     let now = ctx.now();
-    let Some(user) = find_by_identifiant(ctx.table.as_ref(), &ident).await? else {
-        return Ok(answer);
-    };
-    if user.status == Status::Inactive {
-        return Ok(answer);
-    }
-    // Rate of emails per identifiant: the forgot throttle reuses the sign-in record shape.
-    let current = read_throttle(ctx, Kind::Forgot, &user.id).await?;
+    let user = find_by_identifiant(ctx.table.as_ref(), &ident)
+        .await?
+        .filter(|u| u.status != Status::Inactive);
+    // Rate of emails per typed identifiant (known or not).
+    let current = read_throttle(ctx, Kind::Forgot, &ident).await?;
     if current
         .as_ref()
         .is_some_and(|t| throttle::locked_for(t, now).is_some())
@@ -541,47 +654,59 @@ async fn forgot(ctx: &Ctx, req: &Request) -> Answer {
         return Ok(answer);
     }
     let next = throttle::after_failure(Kind::Forgot, current.as_ref(), now);
-    // A pending account gets a new account-creation link (its first one may have
-    // expired); an active one a reset link.
-    let purpose = if user.status == Status::Pending {
-        Purpose::Activation
-    } else {
-        Purpose::Reset
-    };
-    let (token, token_write) = tokens::issue(&user.id, purpose, now, ctx.config.link_ttl_hours)?;
-    let content = match purpose {
-        Purpose::Activation => templates::account_created(
-            &ctx.config.mail_from,
-            &user,
-            &activation_link(ctx, &token),
-            ctx.config.link_ttl_hours,
-        ),
-        Purpose::Reset => templates::password_reset(
-            &ctx.config.mail_from,
-            &user,
-            &reset_link(ctx, &token),
-            ctx.config.link_ttl_hours,
-        ),
-    };
-    let email = compose(&content, &new_id(), now).map_err(|e| {
-        tracing::error!(error = %e, "reset email could not be built");
-        Problem::unavailable()
-    })?;
-    let ev = audit::event(
-        now,
-        "anonymous",
-        "auth.password.reset_requested",
-        Some(&user.id),
-    );
-    let writes = vec![
-        throttle::write(Kind::Forgot, &user.id, current.as_ref(), &next)?,
-        token_write,
-        emails::enqueue(&email, now)?,
-        audit_write(ctx, audit_org(&user), ev)?,
-    ];
+    let mut writes = vec![throttle::write(
+        Kind::Forgot,
+        &ident,
+        current.as_ref(),
+        &next,
+    )?];
+    let mut email_id = None;
+    if let Some(user) = &user {
+        // A pending account gets a new account-creation link (its first one may have
+        // expired); an active one a reset link.
+        let purpose = if user.status == Status::Pending {
+            Purpose::Activation
+        } else {
+            Purpose::Reset
+        };
+        let (token, token_write) =
+            tokens::issue(&user.id, purpose, now, ctx.config.link_ttl_hours)?;
+        let content = match purpose {
+            Purpose::Activation => templates::account_created(
+                &ctx.config.mail_from,
+                user,
+                &activation_link(ctx, &token),
+                ctx.config.link_ttl_hours,
+            ),
+            Purpose::Reset => templates::password_reset(
+                &ctx.config.mail_from,
+                user,
+                &reset_link(ctx, &token),
+                ctx.config.link_ttl_hours,
+            ),
+        };
+        let email = compose(&content, &new_id(), now).map_err(|e| {
+            tracing::error!(error = %e, "reset email could not be built");
+            Problem::unavailable()
+        })?;
+        let ev = audit::event(
+            now,
+            "anonymous",
+            "auth.password.reset_requested",
+            Some(&user.id),
+        );
+        writes.extend([
+            token_write,
+            emails::enqueue(&email, now)?,
+            audit_write(ctx, audit_org(user), ev)?,
+        ]);
+        email_id = Some(email.id);
+    }
     match ctx.table.transact(writes).await {
         Ok(()) => {
-            emails::deliver(ctx, &email.id).await?;
+            if let Some(id) = email_id {
+                emails::deliver_later(ctx, id);
+            }
         }
         Err(StoreError::TransactionCanceled { .. }) => {}
         Err(e) => return Err(e.into()),
@@ -720,7 +845,9 @@ async fn publish_cgu(ctx: &Ctx, req: &Request) -> Answer {
             "Le numéro de version est obligatoire : 40 caractères au plus, lettres, chiffres, points et tirets (par exemple 2027-1).",
         );
     }
-    if text.is_empty() || text.len() > 100_000 {
+    if let Err(e) = ep_domain::text::check_clean("text", text, true) {
+        p = p.field("text", e.message);
+    } else if text.is_empty() || text.len() > 100_000 {
         p = p.field(
             "text",
             "Le texte des conditions est obligatoire (100 000 caractères au plus).",

@@ -90,6 +90,24 @@ fn backoff(attempts: u32) -> SignedDuration {
     SignedDuration::from_mins(mins.min(60))
 }
 
+/// Sends one committed pending email in a task of its own, after the handler has
+/// answered — for answers whose timing must not depend on whether an email is sent
+/// (« mot de passe oublié »). Locally (the gateway) the task runs at once, so the
+/// email is in the outbox a moment after the answer. On Lambda the runtime may freeze
+/// the execution environment as soon as the response is returned: the task then
+/// resumes at the next invocation of that environment, or never; either way the
+/// pending item stays due and the scheduled maintenance run (every 5 minutes) sends
+/// it, the lease keeping two senders from sending it twice. Errors are logged (the
+/// id only) and left to that retry.
+pub fn deliver_later(ctx: &Ctx, id: String) {
+    let ctx = ctx.clone();
+    tokio::spawn(async move {
+        if let Err(e) = deliver(&ctx, &id).await {
+            tracing::warn!(email = %id, error = %e, "email delivery left to the maintenance retry");
+        }
+    });
+}
+
 /// Sends one pending email now (right after the commit that enqueued it).
 pub async fn deliver(ctx: &Ctx, id: &str) -> Result<Delivery, StoreError> {
     let (pk, sk) = key(id);

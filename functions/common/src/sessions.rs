@@ -196,6 +196,14 @@ pub async fn current(ctx: &Ctx, req: &Request) -> Result<Option<Authed>, StoreEr
     }))
 }
 
+/// The write deleting the session whose cookie `req` carries, valid or not — for a
+/// new sign-in in a browser that still holds an older session, which then ends.
+pub fn end_previous(ctx: &Ctx, req: &Request) -> Option<Write> {
+    let token = cookie(req, cookie_name(ctx)).filter(|t| !t.is_empty() && t.len() <= 100)?;
+    let (pk, sk) = key(&token_hash(&token));
+    Some(Write::delete(pk, sk, Cond::None))
+}
+
 /// Ends one session (logout).
 pub async fn destroy(ctx: &Ctx, token_hash: &str) -> Result<(), StoreError> {
     let (pk, sk) = key(token_hash);

@@ -9,7 +9,13 @@
 //! - a NIR with a valid key ([`crate::nir`]).
 //!
 //! Matching is on whole words, case- and accent-insensitive; `-s`/`-x` plurals,
-//! `-aux`→`-al` and feminine `-ée` are folded on both sides. Expressions of
+//! `-aux`→`-al` and feminine `-ée` are folded on both sides. Compounds are matched
+//! with or without their hyphen or space, on both sides: the entry
+//! « alcoolo-dépendant » flags « alcoolodépendant » and « alcoolo dépendant », and
+//! « séropositif » flags « séro-positif » (up to [`MAX_COMPOUND_PARTS`] words
+//! joined by one hyphen or one blank). An entry ending with `-` (« psycho- »,
+//! « toxico- ») is a prefix: it flags every word or compound that starts with it
+//! (« psychomoteur », « psycho-affectif », « toxicodépendante »). Expressions of
 //! `data/freetext_allow.fr.txt` (« assurance maladie », « Complémentaire santé
 //! solidaire », « accès aux soins », « carte Vitale », « CPAM »…) mask their
 //! words, so e.g. « maladie » in « assurance maladie » is not flagged.
@@ -65,9 +71,19 @@ struct Entry {
     category: FindingCategory,
 }
 
+/// Most words joined into one compound (« insulino-dépendant », « psycho-socio-… »).
+pub const MAX_COMPOUND_PARTS: usize = 3;
+
+/// Shortest joined compound considered (avoids joining short unrelated words).
+const MIN_COMPOUND_CHARS: usize = 6;
+
 struct Lexicon {
     entries: Vec<Entry>,
     by_first: HashMap<String, Vec<usize>>,
+    /// Entry index by compact form: folded, without hyphens or spaces, singular.
+    by_compact: HashMap<String, usize>,
+    /// Prefix entries (`psycho-`): compact prefix and entry index.
+    prefixes: Vec<(String, usize)>,
     allow: Vec<Vec<String>>,
     allow_by_first: HashMap<String, Vec<usize>>,
 }
@@ -91,6 +107,11 @@ fn singular(word: &str) -> String {
     } else {
         w.to_string()
     }
+}
+
+/// The compact form of a word sequence: folded words concatenated, then singular.
+fn compact<'a>(folded_words: impl IntoIterator<Item = &'a str>) -> String {
+    singular(&folded_words.into_iter().collect::<String>())
 }
 
 fn words(s: &str) -> Vec<String> {
@@ -128,8 +149,17 @@ fn lexicon() -> &'static Lexicon {
         // Longest expressions first so "maladie mentale" wins over "maladie".
         entries.sort_by_key(|e| std::cmp::Reverse(e.tokens.len()));
         let mut by_first: HashMap<String, Vec<usize>> = HashMap::new();
+        let mut by_compact: HashMap<String, usize> = HashMap::new();
+        let mut prefixes = Vec::new();
         for (i, e) in entries.iter().enumerate() {
             by_first.entry(e.tokens[0].clone()).or_default().push(i);
+            let folded: Vec<String> = tokenize(e.display).into_iter().map(|t| t.folded).collect();
+            let c = compact(folded.iter().map(String::as_str));
+            if e.display.ends_with('-') {
+                prefixes.push((folded.concat(), i));
+            } else if c.chars().count() >= MIN_COMPOUND_CHARS || e.tokens.len() == 1 {
+                by_compact.entry(c).or_insert(i);
+            }
         }
         let allow: Vec<Vec<String>> = lines(ALLOWED_EXPRESSIONS)
             .map(words)
@@ -142,6 +172,8 @@ fn lexicon() -> &'static Lexicon {
         Lexicon {
             entries,
             by_first,
+            by_compact,
+            prefixes,
             allow,
             allow_by_first,
         }
@@ -160,6 +192,49 @@ pub fn term_list(category: FindingCategory) -> Vec<&'static str> {
 
 fn matches_at(seq: &[String], toks: &[String], at: usize) -> bool {
     toks.len() >= at + seq.len() && seq.iter().zip(&toks[at..]).all(|(a, b)| a == b)
+}
+
+/// True when the words `a` and `b` (adjacent tokens) are joined by exactly one
+/// hyphen or one blank, as in a compound (« insulino-dépendant », « mal voyant »).
+fn joined(text: &str, a: &Token, b: &Token) -> bool {
+    let between = text.get(a.span.byte_end..b.span.byte_start).unwrap_or("");
+    let mut chars = between.chars();
+    matches!(
+        (chars.next(), chars.next()),
+        (
+            Some('-' | '\u{2010}' | '\u{2011}' | ' ' | '\u{a0}' | '\u{202f}'),
+            None
+        )
+    )
+}
+
+/// The longest compound starting at token `i` (one word, or up to
+/// [`MAX_COMPOUND_PARTS`] joined words) whose compact form is an entry's, or starts
+/// with a prefix entry: (entry, number of words).
+fn compound_at(lex: &Lexicon, text: &str, tokens: &[Token], i: usize) -> Option<(usize, usize)> {
+    let mut parts = 1;
+    while parts < MAX_COMPOUND_PARTS
+        && i + parts < tokens.len()
+        && joined(text, &tokens[i + parts - 1], &tokens[i + parts])
+    {
+        parts += 1;
+    }
+    (1..=parts).rev().find_map(|k| {
+        let c = compact(tokens[i..i + k].iter().map(|t| t.folded.as_str()));
+        if k > 1 && c.chars().count() < MIN_COMPOUND_CHARS {
+            return None;
+        }
+        lex.by_compact
+            .get(&c)
+            .copied()
+            .or_else(|| {
+                lex.prefixes
+                    .iter()
+                    .find(|(p, _)| c.len() > p.len() && c.starts_with(p.as_str()))
+                    .map(|&(_, e)| e)
+            })
+            .map(|e| (e, k))
+    })
 }
 
 /// Scans `text`; findings are sorted by position.
@@ -191,32 +266,37 @@ pub fn scan_free_text(text: &str) -> Vec<Finding> {
 
     let mut i = 0;
     while i < norm.len() {
-        let mut advanced = false;
-        if let Some(cands) = lex.by_first.get(&norm[i]) {
-            for &e in cands {
-                let entry = &lex.entries[e];
-                let len = entry.tokens.len();
-                if matches_at(&entry.tokens, &norm, i) && !masked[i..i + len].iter().any(|m| *m) {
-                    let (first, last) = (tokens[i].span, tokens[i + len - 1].span);
-                    findings.push(Finding {
-                        category: entry.category,
-                        term: entry.display.to_string(),
-                        span: TextSpan {
-                            byte_start: first.byte_start,
-                            byte_end: last.byte_end,
-                            char_start: first.char_start,
-                            char_end: last.char_end,
-                        },
-                    });
-                    i += len;
-                    advanced = true;
-                    break;
-                }
-            }
-        }
-        if !advanced {
+        let free = |len: usize| !masked[i..i + len].iter().any(|m| *m);
+        // (entry, number of words) of the longest match at i
+        let sequence = lex.by_first.get(&norm[i]).and_then(|cands| {
+            cands.iter().find_map(|&e| {
+                let len = lex.entries[e].tokens.len();
+                (matches_at(&lex.entries[e].tokens, &norm, i) && free(len)).then_some((e, len))
+            })
+        });
+        let compound = compound_at(lex, text, &tokens, i).filter(|&(_, len)| free(len));
+        let best = match (sequence, compound) {
+            (Some(s), Some(c)) if c.1 > s.1 => Some(c),
+            (Some(s), _) => Some(s),
+            (None, c) => c,
+        };
+        let Some((e, len)) = best else {
             i += 1;
-        }
+            continue;
+        };
+        let entry = &lex.entries[e];
+        let (first, last) = (tokens[i].span, tokens[i + len - 1].span);
+        findings.push(Finding {
+            category: entry.category,
+            term: entry.display.to_string(),
+            span: TextSpan {
+                byte_start: first.byte_start,
+                byte_end: last.byte_end,
+                char_start: first.char_start,
+                char_end: last.char_end,
+            },
+        });
+        i += len;
     }
     findings.sort_by_key(|f| (f.span.byte_start, f.span.byte_end));
     findings
@@ -238,20 +318,45 @@ fn quoted_list(text: &str, findings: &[Finding], category: FindingCategory) -> S
     format!("{}{more}", shown.join(", "))
 }
 
+/// French ordinal of a position: `1er`, `2e`, `34e`.
+fn ordinal(n: usize) -> String {
+    if n == 1 {
+        "1er".to_owned()
+    } else {
+        format!("{n}e")
+    }
+}
+
 /// Refuses text holding a NIR, health data or insults/judgements. The French
 /// message names the field, quotes the words to remove (never the NIR itself)
 /// and cites article 5. The code is that of the most serious category found
 /// (NIR, then health, then judgement); use [`scan_free_text`] for the spans.
+///
+/// It first calls [`crate::text::check_clean`] (multi-line: line breaks allowed):
+/// control, bidirectional and invisible characters are refused before the NIR and
+/// health checks, so every caller of this function gets input hygiene too.
 pub fn check_free_text(field: &str, text: &str) -> Result<(), FieldError> {
+    crate::text::check_clean(field, text, true)?;
     let findings = scan_free_text(text);
     let Some(worst) = findings.iter().map(|f| f.category).min() else {
         return Ok(());
     };
     let mut parts = Vec::new();
-    if findings.iter().any(|f| f.category == FindingCategory::Nir) {
-        parts.push(
-            "un numéro de sécurité sociale (NIR), qui ne doit jamais être saisi : identifiez l'assuré par sa civilité, son nom, son prénom, sa date de naissance et son département de résidence (le NIR peut seulement figurer dans une pièce jointe)".to_string(),
-        );
+    let nir_positions: Vec<String> = findings
+        .iter()
+        .filter(|f| f.category == FindingCategory::Nir)
+        .map(|f| ordinal(f.span.char_start + 1))
+        .collect();
+    if !nir_positions.is_empty() {
+        let at = match nir_positions.split_last() {
+            Some((last, rest)) if !rest.is_empty() => {
+                format!("des {} et {last} caractères", rest.join(", "))
+            }
+            _ => format!("du {} caractère", nir_positions.join("")),
+        };
+        parts.push(format!(
+            "un numéro de sécurité sociale (NIR), à partir {at}, qui ne doit jamais être saisi : identifiez l'assuré par sa civilité, son nom, son prénom, sa date de naissance et son département de résidence (le NIR peut seulement figurer dans une pièce jointe)"
+        ));
     }
     if findings
         .iter()
@@ -337,6 +442,36 @@ mod tests {
         assert_eq!(cats("Il est en arrêt maladie.")[0].1, "arrêt maladie");
     }
 
+    /// Issue 10: compounds match with or without hyphen or space, both ways, and
+    /// prefix entries catch every compound they start.
+    #[test]
+    fn spec_4_compounds_and_prefixes() {
+        for (text, span) in [
+            ("Il est insulino-dépendant(e).", "insulino-dépendant"),
+            ("Il est insulinodépendante.", "insulinodépendante"),
+            ("Il est insulino dépendant.", "insulino dépendant"),
+            ("Elle est alcoolodépendante.", "alcoolodépendante"),
+            ("Il est séro-positif.", "séro-positif"),
+            ("Elle est séro\u{a0}positive.", "séro\u{a0}positive"),
+            ("Il est mal-entendant.", "mal-entendant"),
+            ("Troubles psycho-affectifs.", "psycho-affectifs"),
+            ("Bilan psychomoteur.", "psychomoteur"),
+            ("Le fils est toxico-dépendant.", "toxico-dépendant"),
+            ("Elle est sous chimiothérapie.", "sous chimiothérapie"),
+            ("Elle est dialysée.", "dialysée"),
+        ] {
+            assert_eq!(
+                cats(text),
+                [(FindingCategory::Health, span.to_string())],
+                "{text}"
+            );
+        }
+        // only one hyphen or blank joins a compound; administrative compounds pass
+        assert!(cats("Situation de mal-logement, accompagnement socio-professionnel.").is_empty());
+        assert!(cats("Demande de Complémentaire-santé-solidaire.").is_empty());
+        assert_eq!(cats("sero  positif").len(), 0, "two blanks: two words");
+    }
+
     #[test]
     fn spec_4_judgements_flagged() {
         let f = cats("Monsieur est un fainéant et un menteur.");
@@ -364,6 +499,31 @@ mod tests {
         let e = check_free_text("commentaire", &format!("NIR {nir}")).unwrap_err();
         assert_eq!(e.code, "freetext.nir");
         assert!(!e.message.contains(&nir), "the NIR is never echoed");
+        assert!(
+            e.message.contains("à partir du 5e caractère"),
+            "{}",
+            e.message
+        );
+        let e = check_free_text("commentaire", &format!("{nir}\net {nir}")).unwrap_err();
+        assert!(
+            e.message.contains("à partir des 1er et 20e caractères"),
+            "{}",
+            e.message
+        );
+    }
+
+    /// SPEC §5 input hygiene comes first: a zero-width space inside « diabète » or a
+    /// bidi override is refused as such (not let through, not reported as health data).
+    #[test]
+    fn spec_5_free_text_refuses_unclean_text_first() {
+        let e = check_free_text("message", "Il est dia\u{200b}bétique.").unwrap_err();
+        assert_eq!(
+            (e.field.as_str(), e.code.as_str()),
+            ("message", "text.invisible")
+        );
+        let e = check_free_text("message", "diabète \u{202e}").unwrap_err();
+        assert_eq!(e.code, "text.bidi");
+        assert!(check_free_text("message", "Bonjour,\nmerci.").is_ok());
     }
 
     #[test]

@@ -6,12 +6,25 @@
 //! order number (3), then a 2-digit key = 97 − (number mod 97), where for
 //! Corsica 2A is read as 19 and 2B as 18.
 //!
-//! Accepted layouts: compact, or with one separator (space, no-break space,
-//! thin no-break space, tab, `.` or `-`) at any of the usual group boundaries —
-//! `1 85 05 78 006 084 91` (1-2-2-2-3-3-2), `1 85 05 978 06 084 91` (overseas
-//! 1-2-2-3-2-3-2), `1850578006084 91` (13 + key). Separators may be mixed. A
-//! candidate must not be preceded or followed by a digit (so longer numbers such
-//! as IBANs are not sliced). Only candidates whose key is right are reported.
+//! Grammar of a written NIR: the 15 characters, with an optional separator at
+//! any of the usual group boundaries — after the 1st, 3rd, 5th, 7th, 8th, 10th
+//! and 13th character, which covers `1 85 05 78 006 084 91` (1-2-2-2-3-3-2),
+//! `1 85 05 978 06 084 91` (overseas 1-2-2-3-2-3-2), `1850578 006084 91`,
+//! `1850578006084 91` (13 + key) and the compact form. A separator is, mixed
+//! freely from one boundary to the next:
+//! - a run of blanks (space, tab, no-break U+00A0, narrow no-break U+202F, thin
+//!   and figure spaces) of up to [`MAX_BLANKS`] characters, at most one line break
+//!   (`\n`, `\r\n` or `\r`) among them;
+//! - one punctuation mark (`.`, `-`, `/`, `‐`, `‑`, `–`; also `,` `(` before the key)
+//!   with blanks on either side;
+//! - before the key only, also the word « clé », « cle » or « clef » (any case,
+//!   accent composed or not) with an optional colon, blanks or one punctuation
+//!   mark around: `1850578006084 clé : 91`, `1 85 05 78 006 084 - clef 91`.
+//!
+//! A candidate must not be preceded or followed by a digit, nor followed by a
+//! punctuation mark and a digit, nor — when the key is glued to the body — followed
+//! by the number's own separator and a digit (so longer numbers such as IBANs,
+//! `23576-91113-77059-90943` or `35597 99805 55442 52050` are not sliced). Only candidates whose key is right are reported.
 
 use crate::text::TextSpan;
 use serde::{Deserialize, Serialize};
@@ -26,8 +39,89 @@ pub struct NirMatch {
 /// Number of characters (digits or 2A/2B) consumed before which a separator may appear.
 const SEPARATOR_AFTER: [usize; 7] = [1, 3, 5, 7, 8, 10, 13];
 
-fn is_separator(c: char) -> bool {
-    matches!(c, ' ' | '\u{a0}' | '\u{202f}' | '\t' | '.' | '-')
+/// Most blank characters (line break included) in one run of a separator.
+pub const MAX_BLANKS: usize = 6;
+
+fn is_blank(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\u{a0}' | '\u{202f}' | '\u{2009}' | '\u{2007}' | '\n' | '\r'
+    )
+}
+
+fn is_punct(c: char) -> bool {
+    matches!(c, '.' | '-' | '/' | '\u{2010}' | '\u{2011}' | '\u{2013}')
+}
+
+/// Skips a run of blanks from `pos` (at most [`MAX_BLANKS`], at most one line
+/// break); `None` when the run is too long or holds two line breaks.
+fn skip_blanks(chars: &[(usize, char)], mut pos: usize, breaks: &mut u8) -> Option<usize> {
+    let mut n = 0;
+    while let Some(&(_, c)) = chars.get(pos) {
+        if !is_blank(c) {
+            break;
+        }
+        if c == '\n' || (c == '\r' && chars.get(pos + 1).map(|x| x.1) != Some('\n')) {
+            *breaks += 1;
+            if *breaks > 1 {
+                return None;
+            }
+        }
+        n += 1;
+        if n > MAX_BLANKS {
+            return None;
+        }
+        pos += 1;
+    }
+    Some(pos)
+}
+
+/// Reads « clé », « cle » or « clef » at `pos` (case-insensitive, `é` composed or
+/// `e` + U+0301), not followed by a letter; returns the position after it.
+fn key_word(chars: &[(usize, char)], pos: usize) -> Option<usize> {
+    let at = |i: usize| chars.get(i).map(|x| x.1);
+    let lower = |i: usize| at(i).map(|c| c.to_lowercase().next().unwrap_or(c));
+    if lower(pos)? != 'c' || lower(pos + 1)? != 'l' {
+        return None;
+    }
+    let mut p = pos + 2;
+    match lower(p)? {
+        'é' => p += 1,
+        'e' => {
+            p += 1;
+            if at(p) == Some('\u{301}') {
+                p += 1;
+            }
+        }
+        _ => return None,
+    }
+    if lower(p) == Some('f') {
+        p += 1;
+    }
+    if at(p).is_some_and(|c| c.is_alphabetic() || ('\u{300}'..='\u{36f}').contains(&c)) {
+        return None;
+    }
+    Some(p)
+}
+
+/// Skips the separator (possibly empty) at `pos`; `before_key` also allows the
+/// word « clé ». Returns the position of the next significant character.
+fn skip_separator(chars: &[(usize, char)], pos: usize, before_key: bool) -> Option<usize> {
+    let mut breaks = 0u8;
+    let mut p = skip_blanks(chars, pos, &mut breaks)?;
+    if chars
+        .get(p)
+        .is_some_and(|x| is_punct(x.1) || (before_key && matches!(x.1, ',' | '(')))
+    {
+        p = skip_blanks(chars, p + 1, &mut breaks)?;
+    }
+    if before_key && let Some(after) = key_word(chars, p) {
+        p = skip_blanks(chars, after, &mut breaks)?;
+        if chars.get(p).is_some_and(|x| x.1 == ':') {
+            p = skip_blanks(chars, p + 1, &mut breaks)?;
+        }
+    }
+    Some(p)
 }
 
 /// Checks the 15 NIR characters (digits, with `A`/`B` allowed at index 6 after a `2`).
@@ -108,12 +202,19 @@ fn match_at(chars: &[(usize, char)], start: usize) -> Option<usize> {
     let mut buf = [0u8; 15];
     let mut n = 0usize;
     let mut pos = start;
+    // The last non-empty separator (char range) and whether the key has one.
+    let mut last_sep: Option<(usize, usize)> = None;
+    let mut key_separated = false;
     while n < 15 {
-        let mut c = chars.get(pos)?.1;
-        if n > 0 && SEPARATOR_AFTER.contains(&n) && is_separator(c) {
-            pos += 1;
-            c = chars.get(pos)?.1;
+        if n > 0 && SEPARATOR_AFTER.contains(&n) {
+            let next = skip_separator(chars, pos, n == 13)?;
+            if next > pos {
+                last_sep = Some((pos, next));
+                key_separated |= n == 13;
+            }
+            pos = next;
         }
+        let c = chars.get(pos)?.1;
         let ok =
             c.is_ascii_digit() || (n == 6 && buf[5] == b'2' && matches!(c, 'A' | 'B' | 'a' | 'b'));
         if !ok {
@@ -125,6 +226,27 @@ fn match_at(chars: &[(usize, char)], start: usize) -> Option<usize> {
     }
     if chars.get(pos).is_some_and(|&(_, c)| c.is_ascii_digit()) {
         return None;
+    }
+    // `…-77059-90943`: a punctuation mark then digits continues one longer number.
+    if chars.get(pos).is_some_and(|x| is_punct(x.1))
+        && chars.get(pos + 1).is_some_and(|x| x.1.is_ascii_digit())
+    {
+        return None;
+    }
+    // `35597 99805 55442 52050`: groups that go on past a key glued to its body,
+    // with the same separator, are one longer number.
+    if let (false, Some((a, b))) = (key_separated, last_sep) {
+        let sep = &chars[a..b];
+        let continues = chars
+            .get(pos..pos + sep.len())
+            .is_some_and(|s| s.iter().map(|x| x.1).eq(sep.iter().map(|x| x.1)));
+        if continues
+            && chars
+                .get(pos + sep.len())
+                .is_some_and(|x| x.1.is_ascii_digit())
+        {
+            return None;
+        }
     }
     is_valid_nir(&buf).then_some(pos)
 }
@@ -211,6 +333,40 @@ mod tests {
         assert!(contains_nir(&format!("1 76 05 971 05 123 {}", &dom[13..])));
     }
 
+    /// Issue 10: separators seen in real text — several blanks, no-break spaces,
+    /// slashes, « clé », a line break — mixed freely, between groups and before the key.
+    #[test]
+    fn spec_4_nir_generalised_separators() {
+        let n = with_key("1850578006084");
+        let k = &n[13..];
+        for text in [
+            format!("1850578006084/{k}"),
+            format!("1850578006084 / {k}"),
+            format!("1 85 05 78 006 084 clé {k}"),
+            format!("1 85 05 78 006 084 cle {k}"),
+            format!("1 85 05 78 006 084 clef {k}"),
+            format!("1850578006084 Clé : {k}"),
+            format!("1850578006084 CLÉ: {k}"),
+            format!("1850578006084, clé\u{a0}:\u{a0}{k}"),
+            format!("1850578006084 - clef {k}"),
+            format!("1850578006084 cle\u{301} {k}"),
+            format!("1850578006084clé{k}"),
+            format!("1  85   05 78 006 084  {k}"),
+            format!("1\u{a0}85\u{202f}05\u{a0}78 006\u{2009}084 {k}"),
+            format!("1.85-05/78 006.084/{k}"),
+            format!("1 85 05 78 006 084\n{k}"),
+            format!("1 85 05\r\n78 006 084 {k}"),
+            format!("1 - 85 - 05 - 78 - 006 - 084 - {k}"),
+            format!("1/85/05/78/006/084/{k}"),
+            format!("NIR :\t1\t85\t05\t78\t006\t084\t{k}."),
+        ] {
+            let f = find_nirs(&text);
+            assert_eq!(f.len(), 1, "{text:?}");
+            assert!(f[0].span.slice(&text).starts_with('1'), "{text:?}");
+            assert!(f[0].span.slice(&text).ends_with(k), "{text:?}");
+        }
+    }
+
     #[test]
     fn spec_4_nir_spans_are_exact() {
         let n = with_key("2921169123456");
@@ -238,8 +394,36 @@ mod tests {
             "separator off-group"
         );
         assert!(
-            !contains_nir(&format!("1 85  05 78 006 084 {}", &n[13..])),
-            "double separator"
+            !contains_nir(&format!("1 85 05 78 006 084{}{}", " ".repeat(7), &n[13..])),
+            "a run of blanks longer than MAX_BLANKS"
+        );
+        assert!(
+            !contains_nir(&format!("1 85 05 78 006\n\n084 {}", &n[13..])),
+            "two line breaks: two separate lines, not one number"
+        );
+        assert!(
+            !contains_nir(&format!("1 85 05 78 006 084 ..{}", &n[13..])),
+            "two punctuation marks"
+        );
+        assert!(
+            !contains_nir(&format!("1-85-05-78-006-084-{}-12", &n[13..])),
+            "a longer hyphenated number"
+        );
+        assert!(
+            !contains_nir(&format!("18505  78006  084{}  12345", &n[13..])),
+            "groups of a longer number, the key inside a group"
+        );
+        assert!(
+            contains_nir(&format!("1 85 05 78 006 084 {} 12 rue des Lilas", &n[13..])),
+            "a separated key followed by an address is still a NIR"
+        );
+        assert!(
+            !contains_nir(&format!("1 85 05 78 006 084 clés {}", &n[13..])),
+            "« clés » is not the key word"
+        );
+        assert!(
+            !contains_nir(&format!("1 clé 85 05 78 006 084 {}", &n[13..])),
+            "« clé » only before the key"
         );
         // sex digit 5 / month 13 / dept 00 never match, whatever the key
         for body in [

@@ -4,15 +4,79 @@
 //! - at least 14 characters with upper-case, lower-case and digit;
 //! - a passphrase of at least 7 words;
 //!
-//! and in every case: not containing the user's e-mail local part nor their names
-//! (case- and accent-insensitive, only parts of 3 characters or more), at most
-//! 256 characters. Reuse of the last 5 passwords is checked by the caller, which
+//! and in every case: not containing the user's identifiant, e-mail local part nor
+//! their names (case- and accent-insensitive, only parts of 3 characters or more),
+//! not a common or breached password ([`is_common_password`]: a blocklist of
+//! 7 490 normalised entries shipped in `data/common_passwords.txt`, built by
+//! `data/generate_common_passwords.py` from the first 10 000 passwords of zxcvbn's
+//! list — the public Xato leaked-password corpus — plus common French ones), at
+//! most 256 characters. Reuse of the last 5 passwords is checked by the caller, which
 //! holds the hashes ([`PasswordConfig::history`]).
 
 use crate::text::fold;
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
+use std::collections::HashSet;
 use std::fmt;
+use std::sync::OnceLock;
+
+const COMMON_PASSWORDS: &str = include_str!("../data/common_passwords.txt");
+
+fn blocklist() -> &'static HashSet<&'static str> {
+    static SET: OnceLock<HashSet<&'static str>> = OnceLock::new();
+    SET.get_or_init(|| {
+        COMMON_PASSWORDS
+            .lines()
+            .map(str::trim)
+            .filter(|l| !l.is_empty() && !l.starts_with('#'))
+            .collect()
+    })
+}
+
+/// The form a password is compared in with the blocklist: folded (lower-case, no
+/// accents), leading and trailing digits and symbols stripped, inner
+/// non-alphanumerics removed: « Motdepasse123! », « mot de passe », « 2024Azerty »
+/// give « motdepasse », « motdepasse », « azerty ». The page's `blocklistKey`
+/// (`site/assets/password.js`) does the same.
+pub fn blocklist_key(pw: &str) -> String {
+    fold(pw)
+        .trim_matches(|c: char| !c.is_alphabetic())
+        .chars()
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// [`blocklist_key`] with the usual look-alike substitutions undone inside the
+/// word (`@`/`4` → a, `0` → o, `1`/`!` → i, `3` → e, `$`/`5` → s, `7` → t):
+/// « P@ssw0rd2024 » → « password ».
+pub fn blocklist_key_unleet(pw: &str) -> String {
+    fold(pw)
+        .trim_matches(|c: char| !c.is_alphabetic())
+        .chars()
+        .map(|c| match c {
+            '@' | '4' => 'a',
+            '0' => 'o',
+            '1' | '!' => 'i',
+            '3' => 'e',
+            '$' | '5' => 's',
+            '7' => 't',
+            other => other,
+        })
+        .filter(|c| c.is_alphanumeric())
+        .collect()
+}
+
+/// True when `pw`, normalised by [`blocklist_key`] or [`blocklist_key_unleet`], is
+/// a common or breached password.
+pub fn is_common_password(pw: &str) -> bool {
+    let list = blocklist();
+    list.contains(blocklist_key(pw).as_str()) || list.contains(blocklist_key_unleet(pw).as_str())
+}
+
+/// Number of entries of the blocklist.
+pub fn blocklist_len() -> usize {
+    blocklist().len()
+}
 
 /// Minimum length with 4 character classes.
 pub const MIN_LEN_FOUR_CLASSES: usize = 12;
@@ -54,6 +118,8 @@ impl Default for PasswordConfig {
 /// What the password must not contain.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PasswordContext<'a> {
+    /// The account's identifiant (sign-in id).
+    pub identifiant: &'a str,
     /// The user's e-mail (its local part is checked).
     pub email: &'a str,
     /// The user's nom, prénom…
@@ -91,6 +157,10 @@ pub enum PasswordRule {
     ContainsEmail,
     /// Contains one of the user's names.
     ContainsName,
+    /// Contains the account's identifiant.
+    ContainsIdentifiant,
+    /// A common or breached password (blocklist).
+    Common,
 }
 
 impl PasswordRule {
@@ -106,6 +176,8 @@ impl PasswordRule {
             PasswordRule::TooFewWords { .. } => "password.too_few_words",
             PasswordRule::ContainsEmail => "password.contains_email",
             PasswordRule::ContainsName => "password.contains_name",
+            PasswordRule::ContainsIdentifiant => "password.contains_identifiant",
+            PasswordRule::Common => "password.common",
         }
     }
 
@@ -139,6 +211,10 @@ impl PasswordRule {
             PasswordRule::ContainsName => {
                 "Le mot de passe ne doit pas contenir votre nom ni votre prénom.".into()
             }
+            PasswordRule::ContainsIdentifiant => {
+                "Le mot de passe ne doit pas contenir votre identifiant.".into()
+            }
+            PasswordRule::Common => "Ce mot de passe fait partie des mots de passe les plus courants ou déjà divulgués (même avec des chiffres ou des symboles ajoutés au début ou à la fin) : choisissez-en un autre, par exemple une phrase de passe de 7 mots.".into(),
         }
     }
 }
@@ -152,7 +228,7 @@ impl fmt::Display for PasswordRule {
 /// The rules as shown on the form (SPEC §3: « the rules are shown on the form »).
 pub fn policy_description() -> String {
     format!(
-        "Choisissez un mot de passe d'au moins {MIN_LEN_FOUR_CLASSES} caractères comprenant des majuscules, des minuscules, des chiffres et des caractères spéciaux ; ou d'au moins {MIN_LEN_THREE_CLASSES} caractères comprenant des majuscules, des minuscules et des chiffres ; ou une phrase de passe d'au moins {MIN_PASSPHRASE_WORDS} mots. Il ne doit contenir ni votre adresse e-mail, ni votre nom, ni votre prénom."
+        "Choisissez un mot de passe d'au moins {MIN_LEN_FOUR_CLASSES} caractères comprenant des majuscules, des minuscules, des chiffres et des caractères spéciaux ; ou d'au moins {MIN_LEN_THREE_CLASSES} caractères comprenant des majuscules, des minuscules et des chiffres ; ou une phrase de passe d'au moins {MIN_PASSPHRASE_WORDS} mots. Il ne doit contenir ni votre identifiant, ni votre adresse e-mail, ni votre nom, ni votre prénom, ni être un mot de passe courant."
     )
 }
 
@@ -218,6 +294,7 @@ pub fn check_password(pw: &str, ctx: &PasswordContext<'_>) -> Result<(), Vec<Pas
         four
     };
 
+    let structural_ok = unmet.is_empty();
     let folded = fold(pw);
     let local = ctx.email.rsplit_once('@').map_or(ctx.email, |(l, _)| l);
     let local_f = fold(local);
@@ -237,6 +314,14 @@ pub fn check_password(pw: &str, ctx: &PasswordContext<'_>) -> Result<(), Vec<Pas
     });
     if name_hit {
         unmet.push(PasswordRule::ContainsName);
+    }
+    let ident = fold(ctx.identifiant.trim());
+    if ident.chars().count() >= 3 && folded.contains(&ident) {
+        unmet.push(PasswordRule::ContainsIdentifiant);
+    }
+    // Reported once the form rules are met (a short « abc » is refused for its length).
+    if structural_ok && is_common_password(pw) {
+        unmet.push(PasswordRule::Common);
     }
     if unmet.is_empty() { Ok(()) } else { Err(unmet) }
 }
@@ -279,6 +364,7 @@ mod tests {
     use super::*;
 
     const NONE: PasswordContext<'static> = PasswordContext {
+        identifiant: "",
         email: "",
         names: &[],
     };
@@ -336,6 +422,7 @@ mod tests {
     #[test]
     fn spec_3_no_email_or_names() {
         let ctx = PasswordContext {
+            identifiant: "",
             email: "Jeanne.Dupré@ccas-exemple.fr",
             names: &["Dupré", "Jo", "Marie-Hélène"],
         };
@@ -356,6 +443,81 @@ mod tests {
         );
         // names under 3 characters are ignored
         assert_eq!(check_password("Jo9!Kestrel-Zed", &ctx), Ok(()));
+    }
+
+    /// SPEC §3: the identifiant, in any case, is refused like the name and email.
+    #[test]
+    fn spec_3_no_identifiant() {
+        let ctx = PasswordContext {
+            identifiant: "jd123456",
+            email: "",
+            names: &[],
+        };
+        assert_eq!(
+            check_password("Xx!JD123456-Kestrel", &ctx),
+            Err(vec![PasswordRule::ContainsIdentifiant])
+        );
+        assert_eq!(check_password("Xx!jd12345-Kestrel", &ctx), Ok(()));
+        assert_eq!(
+            PasswordRule::ContainsIdentifiant.code(),
+            "password.contains_identifiant"
+        );
+    }
+
+    /// SPEC §3: common and breached passwords are refused, even with digits or
+    /// symbols added around them, in any case, with or without spaces.
+    #[test]
+    fn spec_3_blocklist_of_common_passwords() {
+        assert!(blocklist_len() > 7000, "{}", blocklist_len());
+        for pw in [
+            "Motdepasse123!",
+            "MotDePasse2026!!",
+            "Mot de passe 123!",
+            "Azertyuiop123!",
+            "!!2024Azerty!!",
+            "Password1234!",
+            "P@ssword1234",
+            "P4ssw0rd!2026",
+            "Mot2P@sse2026!",
+            "Soleil2026!!?",
+            "Bonjour123456!",
+            "Qwertyuiop12!",
+            "Iloveyou2026!",
+            "Marseille13013!",
+            "Dragon!!!!!!12",
+        ] {
+            let unmet = check_password(pw, &NONE).expect_err(pw);
+            assert!(unmet.contains(&PasswordRule::Common), "{pw}: {unmet:?}");
+        }
+        for pw in [
+            "Tournesol-Brillant-42",
+            "Abcdefgh1!xy",
+            "le chat dort sur le vieux tapis",
+            "Marseille-Lyon-2026",
+        ] {
+            assert_eq!(check_password(pw, &NONE), Ok(()), "{pw}");
+        }
+        assert_eq!(blocklist_key("Motdepasse123!"), "motdepasse");
+        assert_eq!(blocklist_key("  Mot dé passe ! "), "motdepasse");
+        assert!(PasswordRule::Common.message().contains("courants"));
+    }
+
+    /// The page's copy of the blocklist is the same list (it cannot drift).
+    #[test]
+    fn the_site_ships_the_same_blocklist() {
+        let site: &str = include_str!("../../../site/assets/mots-de-passe-courants.json");
+        let site: Vec<&str> = site
+            .trim()
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .split(',')
+            .map(|s| s.trim_matches('"'))
+            .collect();
+        let mut server: Vec<&str> = blocklist().iter().copied().collect();
+        let mut client = site.clone();
+        server.sort_unstable();
+        client.sort_unstable();
+        assert_eq!(client, server);
     }
 
     #[test]

@@ -49,6 +49,7 @@ fn all_parsers(s: &str) {
     let _ = check_password(
         s,
         &PasswordContext {
+            identifiant: s,
             email: s,
             names: &[s, "Dupont"],
         },

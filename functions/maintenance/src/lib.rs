@@ -180,6 +180,28 @@ impl std::fmt::Display for EventError {
 
 impl std::error::Error for EventError {}
 
+impl EventError {
+    /// The `errorType` Lambda reports for this error (instead of the Rust type name
+    /// that `lambda_runtime` would derive): `UnknownEvent` or `StoreError`.
+    pub fn error_type(&self) -> &'static str {
+        match self {
+            EventError::Unknown => "UnknownEvent",
+            EventError::Store(_) => "StoreError",
+        }
+    }
+}
+
+/// What the Lambda runtime reports for a failed invocation: a meaningful
+/// `errorType` and the message (ids only, never personal data).
+impl From<EventError> for lambda_http::lambda_runtime::Diagnostic {
+    fn from(e: EventError) -> Self {
+        lambda_http::lambda_runtime::Diagnostic {
+            error_type: e.error_type().to_owned(),
+            error_message: e.to_string(),
+        }
+    }
+}
+
 impl From<StoreError> for EventError {
     fn from(e: StoreError) -> Self {
         EventError::Store(e)

@@ -11,11 +11,9 @@ async fn main() -> Result<(), lambda_http::Error> {
     ep_common::config::init_tracing(ctx.config.log_json);
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let ctx = ctx.clone();
-        async move {
-            ep_maintenance::handle_event(&ctx, &event.payload)
-                .await
-                .map_err(lambda_http::Error::from)
-        }
+        // `EventError` converts into the runtime's `Diagnostic` with a meaningful
+        // `errorType` (`UnknownEvent`, `StoreError`), not a Rust type name.
+        async move { ep_maintenance::handle_event(&ctx, &event.payload).await }
     }))
     .await
 }

@@ -53,7 +53,9 @@ pub struct Options {
     pub site_dir: PathBuf,
     /// Run the scheduled function on the template's rate.
     pub run_scheduler: bool,
-    /// Development pages (`/_dev/outbox`): on by default only on a loopback URL.
+    /// Development pages (`/_dev/outbox`, `/_dev/clock`, `/_dev/maintenance`): on by
+    /// default only when the public URL's host and the listen address are loopback
+    /// ([`dev_pages_allowed`]).
     pub dev_pages: bool,
     /// When listening on port 0, set `public_url` to the bound address (tests).
     pub public_url_from_bind: bool,
@@ -61,11 +63,38 @@ pub struct Options {
     pub dev_clock: Option<Arc<ep_common::clock::OffsetClock>>,
 }
 
+/// True for `localhost`, an address of 127.0.0.0/8 or `::1` (brackets allowed).
+pub fn is_loopback_host(host: &str) -> bool {
+    let h = host.trim_start_matches('[').trim_end_matches(']');
+    h.eq_ignore_ascii_case("localhost")
+        || h.eq_ignore_ascii_case("localhost.")
+        || h.parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Development pages are enabled only when the public URL's host (parsed: not a
+/// prefix match, so `http://localhost.example.org` or `http://localhost@host` do not
+/// pass) AND the listen address are loopback, whatever the scheme
+/// (`https://127.0.0.1:8443` passes).
+pub fn dev_pages_allowed(public_url: &str, listen: &str) -> bool {
+    let url_host_ok = public_url
+        .parse::<http::Uri>()
+        .ok()
+        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
+        .and_then(|u| u.authority().cloned())
+        .is_some_and(|a| !a.as_str().contains('@') && is_loopback_host(a.host()));
+    let listen_ok = match listen.parse::<SocketAddr>() {
+        Ok(addr) => addr.ip().is_loopback(),
+        Err(_) => listen
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| port.parse::<u16>().is_ok() && is_loopback_host(host)),
+    };
+    url_host_ok && listen_ok
+}
+
 impl Options {
     pub fn for_config(config: &Config) -> Self {
-        let local = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-            .iter()
-            .any(|p| config.public_url.starts_with(p));
+        let local = dev_pages_allowed(&config.public_url, &config.listen);
         Options {
             site_dir: PathBuf::from("site"),
             run_scheduler: true,
@@ -300,6 +329,7 @@ async fn serve(st: Arc<State>, req: hyper::Request<Incoming>, peer: SocketAddr) 
                 ("GET" | "POST", "/_dev/clock") if st.dev_clock.is_some() => {
                     return dev_clock(&st, req).await;
                 }
+                ("POST", "/_dev/maintenance") => return dev_maintenance(&st, req).await,
                 _ => {}
             }
         }
@@ -647,13 +677,56 @@ fn outbox_json(st: &State) -> HyperResponse {
     )
 }
 
+/// A development write must come from the portal's own pages, like every API write
+/// (`check_origin`): 403 otherwise.
+fn dev_origin_refused(st: &State, req: &hyper::Request<Incoming>) -> Option<HyperResponse> {
+    let origin = req
+        .headers()
+        .get(http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    let ok = origin.is_some_and(|o| o.trim_end_matches('/') == st.ctx.config.public_url);
+    (!ok).then(|| {
+        to_hyper(
+            Problem::new(
+                403,
+                "origin",
+                "Origine refusée",
+                "Cette action de développement doit être faite depuis les pages du portail (en-tête Origin du portail).",
+            )
+            .into_response(),
+        )
+    })
+}
+
+/// Development only: runs the scheduled maintenance function once, now, and answers
+/// its report (counts only) as JSON.
+async fn dev_maintenance(st: &State, req: hyper::Request<Incoming>) -> HyperResponse {
+    if let Some(refused) = dev_origin_refused(st, &req) {
+        return refused;
+    }
+    match ep_maintenance::run(&st.ctx).await {
+        Ok(report) => plain(
+            200,
+            "application/json",
+            serde_json::to_string(&report).unwrap_or_default(),
+        ),
+        Err(e) => {
+            tracing::error!(error = %e, "maintenance run failed");
+            to_hyper(Problem::unavailable().into_response())
+        }
+    }
+}
+
 /// Development only (`EP_DEV_CLOCK=1`): `GET` the portal's time, `POST
-/// {"advance_days": N}` (or `advance_minutes`) to move it forward.
+/// {"advance_days": N}` (or `advance_minutes`) to move it forward (portal Origin).
 async fn dev_clock(st: &State, req: hyper::Request<Incoming>) -> HyperResponse {
     let Some(clock) = &st.dev_clock else {
         return to_hyper(Problem::not_found().into_response());
     };
     if req.method() == hyper::Method::POST {
+        if let Some(refused) = dev_origin_refused(st, &req) {
+            return refused;
+        }
         let bytes = read_body(req.into_body(), 4096).await.unwrap_or_default();
         let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
         let days = v["advance_days"].as_i64().unwrap_or(0).clamp(0, 3650);

@@ -48,6 +48,7 @@ pub struct PersonName(String);
 impl PersonName {
     /// Parses a name (default field name `"nom"`; rename with `with_field("prenom")`).
     pub fn parse(input: &str) -> Result<PersonName, FieldError> {
+        crate::text::check_clean("nom", input, false)?;
         let collapsed: String = input.split_whitespace().collect::<Vec<_>>().join(" ");
         let s: String = collapsed
             .chars()
@@ -114,6 +115,7 @@ pub struct Fonction(String);
 impl Fonction {
     /// Parses a job title (field `"fonction"`).
     pub fn parse(input: &str) -> Result<Fonction, FieldError> {
+        crate::text::check_clean("fonction", input, false)?;
         let s: String = input.split_whitespace().collect::<Vec<_>>().join(" ");
         if s.is_empty() {
             return Err(FieldError::new(
@@ -392,6 +394,32 @@ mod tests {
         );
         assert!(Fonction::parse("  ").is_err());
         assert!(Fonction::parse(&"x".repeat(101)).is_err());
+    }
+
+    /// SPEC §5 input hygiene: a line break, a tab, a bidi override or an invisible
+    /// character is refused as such, before (and instead of) being collapsed away.
+    #[test]
+    fn spec_5_names_and_fonction_refuse_controls_and_bidi() {
+        for (text, code) in [
+            ("Jean\nPierre", "text.control"),
+            ("Jean\tPierre", "text.control"),
+            ("\u{202e}Jean", "text.bidi"),
+            ("Jean\u{2066}", "text.bidi"),
+            ("Je\u{200b}an", "text.invisible"),
+        ] {
+            let e = PersonName::parse(text).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.code.as_str()),
+                ("nom", code),
+                "{text:?}"
+            );
+            let e = Fonction::parse(text).unwrap_err();
+            assert_eq!(
+                (e.field.as_str(), e.code.as_str()),
+                ("fonction", code),
+                "{text:?}"
+            );
+        }
     }
 
     #[test]

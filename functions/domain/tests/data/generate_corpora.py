@@ -323,7 +323,59 @@ def freetext_positive():
     out += ["DEPRESSION", "Dépression", "depressions", "hopital", "HÔPITAL", "Enceintes", "handicapees",
             "Séropositivité", "CANCER", "alcooliques", "Psychiatres", "kinés", "chirurgiens", "Toxicomanes",
             "Sclérose En Plaques", "accident vasculaire cérébral", "insuffisance rénale"]
+    # issue 10: compound medical adjectives, with and without hyphen or space,
+    # feminine in brackets or after a slash
+    out += COMPOUNDS
     return out
+
+COMPOUNDS = [
+    "Monsieur est insulino-dépendant.",
+    "Madame est insulinodépendante.",
+    "Assuré insulino dépendant, prévoir un rendez-vous le matin.",
+    "L'assuré(e) est insulino-dépendant(e).",
+    "INSULINODEPENDANT",
+    "Personne insulino-requérante.",
+    "Elle est dialysée trois fois par semaine.",
+    "Assuré(e) dialysé(e).",
+    "Il est hémodialysé.",
+    "Elle est sous chimiothérapie depuis mars.",
+    "Monsieur est sous chimio.",
+    "Il est sous-chimiothérapie.",
+    "Assuré séropositif/ve.",
+    "Il est séro-positif.",
+    "Elle est séro positive.",
+    "Il est séropo.",
+    "Ancien toxico, il est suivi par une association.",
+    "Le fils est toxico-dépendant.",
+    "Personne toxicodépendante.",
+    "Toxico-manie signalée par le foyer.",
+    "Elle a des troubles psycho-affectifs.",
+    "Suivi psycho-social par l'hôpital de jour.",
+    "Un bilan psychomoteur est prévu.",
+    "L'enfant voit une psycho-motricienne.",
+    "Elle est alcoolodépendante.",
+    "Il est alcoolo dépendant.",
+    "Il est polyhandicapé.",
+    "Enfant poly-handicapé.",
+    "Elle est immuno-déprimée.",
+    "Il est immunodéprimé.",
+    "Madame est oxygéno-dépendante.",
+    "Il est sous oxygène à domicile.",
+    "Il est cardio-vasculaire à risque.",
+    "Antécédents cardio-vasculaires.",
+    "Madame est hypertendue.",
+    "Il est sous anti-dépresseurs.",
+    "Elle prend des anti-psychotiques.",
+    "Personne dépendante à l'alcool.",
+    "Il est sous traitement anti-rétroviral.",
+    "Madame est non-voyante.",
+    "Il est mal-entendant.",
+    "Elle est mal voyante.",
+    "Monsieur est trisomique 21.",
+    "Il est hospitalisé en psycho-gériatrie.",
+    "Elle souffre de psycho-traumatisme.",
+]
+
 
 FT_NEG_HANDWRITTEN = [
     "Demande de Complémentaire santé solidaire pour Madame Exemple.",
@@ -446,6 +498,29 @@ def freetext_negative():
         if s not in seen:
             seen.add(s)
             out.append(s)
+    # issue 10: compounds and hyphenated administrative words stay accepted
+    out += [
+        "Demande de Complémentaire-santé-solidaire déposée.",
+        "Difficultés d'accès-aux-soins signalées.",
+        "Il n'a pas de médecin-traitant déclaré.",
+        "La carte-Vitale a été renouvelée.",
+        "Accompagnement socio-professionnel en cours.",
+        "Situation de mal-logement signalée au bailleur.",
+        "Le non-recours aux droits est fréquent dans le quartier.",
+        "Contrôle anti-fraude effectué par la caisse.",
+        "Elle est sous tutelle depuis mai.",
+        "Il est sous curatelle renforcée.",
+        "Demande de prise en charge sous quinzaine.",
+        "Le dossier est sous-traité par un prestataire.",
+        "Rendez-vous en visio-conférence mardi.",
+        "Envoi du courrier en recommandé avec accusé de réception.",
+        "Accès aux droits et aux soins : demande de Complémentaire santé solidaire.",
+        "Demande d'attestation de droits, carte Vitale et médecin traitant à jour.",
+        "Le demandeur est auto-entrepreneur.",
+        "Famille mono-parentale, trois enfants.",
+        "Le couple est pacsé depuis 2020.",
+        "Elle est demandeuse d'emploi de longue durée.",
+    ]
     return out
 
 def write(name, lines):
