@@ -436,9 +436,19 @@ async function start() {
     const invite = detail.type === 'dossier' && (detail.attachment_limits || {}).can_attach
       ? el('p', { id: 'invitation-pj' },
         'Ajoutez maintenant les justificatifs utiles à l\'étude du dossier (PDF, JPEG ou PNG) : ',
-        el('a', { href: '#pj-fichiers', text: 'ajouter les justificatifs' }), '.')
+        el('a', { href: '#pj-fichiers', id: 'lien-ajout-pj', text: 'ajouter les justificatifs' }), '.')
       : null;
     notice(messages, { kind: 'succes', text: flash, focus: true, id: 'confirmation-envoi' }, ...(invite ? [invite] : []));
+    // The link takes the user to the file input itself (focus, not only the scroll).
+    if (invite) {
+      $('#lien-ajout-pj').addEventListener('click', (event) => {
+        const input = document.getElementById('pj-fichiers');
+        if (!input) return;
+        event.preventDefault();
+        input.focus();
+        input.scrollIntoView({ block: 'center' });
+      });
+    }
   }
 }
 

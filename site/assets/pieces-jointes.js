@@ -279,20 +279,28 @@ export function createUploader({ requestId, onDone }) {
         state.append(text);
       },
       finish() {
-        cancel.closest('.actions-ligne').remove();
+        const line = cancel.closest('.actions-ligne');
+        if (line) line.remove();
       },
     };
     cancel.addEventListener('click', () => cancelRow(r));
     return r;
   }
 
-  async function cancelRow(r) {
+  function cancelRow(r) {
     if (r.cancelled) return;
     r.cancelled = true;
-    r.cancel.disabled = true;
-    if (r.handle) r.handle.abort();
-    if (r.slotId) await api('DELETE', `/api/attachments/${encodeURIComponent(r.slotId)}`);
     r.result = 'annule';
+    r.cancel.disabled = true;
+    // `process` waits for this before going on to the next file.
+    r.cancelling = (async () => {
+      if (r.handle) r.handle.abort();
+      if (r.slotId) await api('DELETE', `/api/attachments/${encodeURIComponent(r.slotId)}`);
+    })();
+    r.cancelling.then(() => cancelled(r));
+  }
+
+  function cancelled(r) {
     r.setState('Envoi annulé : le fichier n\'est pas joint.');
     r.bar.hidden = true;
     r.finish();
@@ -300,8 +308,14 @@ export function createUploader({ requestId, onDone }) {
     r.state.focus();
   }
 
-  /** Slot → upload → confirm, for one file. Never throws; sets the row's outcome. */
+  /** Slot → upload → confirm, then waits for a cancellation under way. */
   async function process(r) {
+    await upload(r);
+    if (r.cancelling) await r.cancelling;
+  }
+
+  /** Slot → upload → confirm, for one file. Never throws; sets the row's outcome. */
+  async function upload(r) {
     const { file } = r;
     if (r.cancelled) return;
     r.setState('Préparation de l\'envoi…');

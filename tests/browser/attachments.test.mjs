@@ -253,6 +253,23 @@ test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent d
   assert.match(rejected, /Refusée.*Refusée : .{10,}/s, rejected);
   assert.equal(await listed(page, 'eicar.pdf').getByRole('button', { name: /Télécharger/ }).count(), 0, 'a refused file cannot be downloaded');
   await ui.check('dossier, pièces jointes envoyées');
+
+  // « Annuler » during an upload: the upload stops, the slot is deleted, nothing is listed.
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 20, downloadThroughput: -1, uploadThroughput: 32 * 1024 });
+  await page.locator('#pj-fichiers').setInputFiles([{ name: 'releve-trop-long.pdf', mimeType: 'application/pdf', buffer: makePdf('Releve', 1024 * 1024) }]);
+  await page.getByRole('button', { name: 'Joindre les fichiers' }).click();
+  const row = uploadRow(page, 'releve-trop-long.pdf');
+  await until(async () => Number(await row.locator('progress').getAttribute('value')) > 0, 'the upload started');
+  const deleted = page.waitForResponse((r) => r.request().method() === 'DELETE' && /^\/api\/attachments\/[^/]+$/.test(new URL(r.url()).pathname));
+  await row.getByRole('button', { name: 'Annuler l\'envoi de releve-trop-long.pdf' }).click();
+  assert.equal((await deleted).status(), 204, 'the slot is deleted');
+  await page.locator('#pj-bilan').waitFor({ state: 'visible' });
+  await cdp.send('Network.emulateNetworkConditions', { offline: false, latency: 0, downloadThroughput: -1, uploadThroughput: -1 });
+  assert.match(await row.locator('.envoi-etat').textContent(), /Envoi annulé/);
+  assert.match(await page.locator('#pj-bilan').textContent(), /1 fichier, 1 annulé/);
+  assert.equal(await listed(page, 'releve-trop-long.pdf').count(), 0, 'a cancelled file is not listed');
+  assert.equal(await page.locator('#liste-pj > li').count(), 2);
+  await ui.check('dossier, envoi annulé');
   await signOut(ui, 'déconnexion technicienne ccas');
 
   // ---- The agent downloads the valid file.
