@@ -163,23 +163,42 @@ function listed(page, name) {
 }
 
 /**
- * Clicks « Télécharger » of `name`: the API gives a short-lived URL, the browser downloads
- * it. Returns the bytes received and the URL's response headers.
+ * Clicks « Télécharger » of `name`: the API gives a short-lived URL, the browser goes
+ * there and downloads the file. The navigation to that URL is observed once (a link may
+ * serve only once): returns the bytes the browser saved, and the URL's response headers
+ * and body.
  */
 async function download(page, name) {
-  const [apiRes, file] = await Promise.all([
-    page.waitForResponse((r) => /^\/api\/attachments\/[^/]+\/download$/.test(new URL(r.url()).pathname)),
-    page.waitForEvent('download'),
-    listed(page, name).getByRole('button', { name: `Télécharger ${name}` }).click(),
-  ]);
-  assert.equal(apiRes.status(), 200, `download route: ${await apiRes.text()}`);
-  const { url } = await apiRes.json();
-  assert.ok(url, 'a short-lived URL');
-  const bytes = await readFile(await file.path());
-  assert.equal(file.suggestedFilename(), name, 'the file name of the download');
-  const direct = await page.request.get(new URL(url, page.url()).href);
-  assert.equal(direct.status(), 200);
-  return { bytes, headers: direct.headers(), direct: await direct.body() };
+  let seen = null;
+  const observe = async (route) => {
+    const req = route.request();
+    if (!req.isNavigationRequest() || new URL(req.url()).pathname.startsWith('/demandes/')) {
+      await route.fallback();
+      return;
+    }
+    const res = await route.fetch();
+    seen = { url: req.url(), status: res.status(), headers: res.headers(), body: await res.body() };
+    await route.fulfill({ response: res, body: seen.body });
+  };
+  await page.route('**/*', observe);
+  try {
+    const [apiRes, file] = await Promise.all([
+      page.waitForResponse((r) => /^\/api\/attachments\/[^/]+\/download$/.test(new URL(r.url()).pathname)),
+      page.waitForEvent('download'),
+      listed(page, name).getByRole('button', { name: `Télécharger ${name}` }).click(),
+    ]);
+    assert.equal(apiRes.status(), 200, `download route: ${await apiRes.text()}`);
+    const { url } = await apiRes.json();
+    assert.ok(url, 'a short-lived URL');
+    const bytes = await readFile(await file.path());
+    assert.equal(file.suggestedFilename(), name, 'the file name of the download');
+    assert.ok(seen, 'the browser went to the short-lived URL');
+    assert.equal(seen.url, new URL(url, page.url()).href);
+    assert.equal(seen.status, 200);
+    return { bytes, headers: seen.headers, direct: seen.body };
+  } finally {
+    await page.unroute('**/*', observe);
+  }
 }
 
 test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent downloads → tutelle document attached to the answer and downloaded → CCAS document by post', async (t) => {
