@@ -11,7 +11,7 @@ use jiff::SignedDuration;
 use serde_json::{Value, json};
 
 const PW: &str = "Tournesol-Brillant-42";
-const ALL: [&str; 6] = [
+pub(crate) const ALL: [&str; 6] = [
     "contact",
     "dossier",
     "signalement",
@@ -53,20 +53,20 @@ fn person(prenom: &str, nom: &str, email: &str) -> Value {
 
 /// One caisse (an admin agent), one partner conventioned with it for `functionalities`,
 /// a gestionnaire and a technicien.
-struct World {
-    caisse: String,
-    agent: String,
-    partner: String,
-    gestionnaire: String,
-    technicien: String,
-    tech_email: String,
+pub(crate) struct World {
+    pub(crate) caisse: String,
+    pub(crate) agent: String,
+    pub(crate) partner: String,
+    pub(crate) gestionnaire: String,
+    pub(crate) technicien: String,
+    pub(crate) tech_email: String,
     /// Identifiants of the agent, the gestionnaire, the technicien.
-    idents: [String; 3],
+    pub(crate) idents: [String; 3],
 }
 
 impl World {
     /// Signs everyone in again (after the clock moved past the sessions' lifetime).
-    async fn refresh(&mut self, app: &TestApp) {
+    pub(crate) async fn refresh(&mut self, app: &TestApp) {
         self.agent = app.login(&self.idents[0], PW).await;
         self.gestionnaire = app.login(&self.idents[1], PW).await;
         self.technicien = app.login(&self.idents[2], PW).await;
@@ -82,7 +82,12 @@ async fn admin(app: &TestApp) -> String {
     app.login(&ident, PW).await
 }
 
-async fn world(app: &TestApp, tag: &str, category: &str, functionalities: &[&str]) -> World {
+pub(crate) async fn world(
+    app: &TestApp,
+    tag: &str,
+    category: &str,
+    functionalities: &[&str],
+) -> World {
     let admin = admin(app).await;
     let agent_email = format!("agent@cpam-{tag}.example.org");
     let res = app
@@ -154,7 +159,7 @@ async fn world(app: &TestApp, tag: &str, category: &str, functionalities: &[&str
     }
 }
 
-fn form(caisse: &str, kind: &str) -> Value {
+pub(crate) fn form(caisse: &str, kind: &str) -> Value {
     let sous = match kind {
         "contact" => json!("droits"),
         "dossier" => json!("css"),
@@ -179,13 +184,13 @@ async fn submit(app: &TestApp, cookie: &str, body: Value) -> TestResponse {
     app.post("/api/requests", body, Some(cookie)).await
 }
 
-async fn submitted(app: &TestApp, w: &World, body: Value) -> Value {
+pub(crate) async fn submitted(app: &TestApp, w: &World, body: Value) -> Value {
     let res = submit(app, &w.technicien, body).await;
     assert_eq!(res.status, 201, "{}", res.text());
     res.json()
 }
 
-async fn act(app: &TestApp, cookie: &str, id: &str, body: Value) -> TestResponse {
+pub(crate) async fn act(app: &TestApp, cookie: &str, id: &str, body: Value) -> TestResponse {
     app.post(&format!("/api/requests/{id}/actions"), body, Some(cookie))
         .await
 }
@@ -704,19 +709,12 @@ async fn document_requests_by_post_record_the_posting_date_and_by_portal_await_t
         &app,
         &t.agent,
         id,
-        json!({"action": "answer", "posted_on": today}),
-    )
-    .await;
-    assert_eq!(res.status, 422, "a message is required");
-    let res = act(
-        &app,
-        &t.agent,
-        id,
         json!({"action": "answer", "message": "Voici l'attestation demandée."}),
     )
     .await;
-    assert_eq!(res.status, 200);
-    assert_eq!(res.json()["posted_on"], Value::Null);
+    assert_eq!(res.status, 409, "the document must be attached first");
+    assert_eq!(res.json()["code"], "request.document_missing");
+    // The answer with its document: tests/api/attachments.rs.
 }
 
 /// Seeds a convention of `partner` with another caisse (the API creates one caisse
