@@ -108,6 +108,8 @@ function attachmentItem(a, { sideText, onChanged }) {
   if (a.state === 'rejected') {
     li.append(el('p', { class: 'pj-motif', id: `${base}-motif` },
       el('strong', { text: 'Refusée : ' }), a.reason || 'le fichier n\'a pas passé les vérifications.'));
+  } else if (a.state === 'pending' && a.stalled) {
+    li.append(el('p', { class: 'meta', text: 'La vérification de ce fichier prend plus de temps que prévu : la caisse en est informée. Il ne pourra être ouvert qu\'une fois vérifié.' }));
   } else if (a.state === 'pending') {
     li.append(el('p', { class: 'meta', text: 'Le fichier est en cours de vérification (contenu, virus) : il pourra être ouvert une fois vérifié.' }));
   }
@@ -328,9 +330,10 @@ export function createUploader({ requestId, onDone }) {
     }
     if (slot.status !== 201 || !slot.body || !slot.body.upload) {
       r.result = 'refuse';
-      r.setState(`Fichier refusé : ${problemText(slot)}`, 'erreur');
+      const refusedHere = slot.status === 422 || slot.status === 409;
+      r.setState(`${refusedHere ? 'Fichier refusé' : 'Le fichier n\'a pas pu être joint'} : ${problemText(slot)}`, 'erreur');
       r.finish();
-      announce(`${file.name} : fichier refusé.`);
+      announce(`${file.name} : ${refusedHere ? 'fichier refusé' : 'le fichier n\'a pas pu être joint'}.`);
       return;
     }
     r.slotId = slot.body.id;
@@ -352,13 +355,37 @@ export function createUploader({ requestId, onDone }) {
     }
     r.setProgress(file.size, file.size);
     r.cancel.disabled = true;
+    await confirmRow(r);
+  }
+
+  /**
+   * Confirms the upload of `r` and shows the resulting state. When the check cannot run
+   * now (503, network), the row offers « Vérifier de nouveau » (the file is uploaded).
+   */
+  async function confirmRow(r) {
+    const { file } = r;
     r.setState('Fichier envoyé : vérification du fichier…');
     const confirmed = await api('POST', `/api/attachments/${encodeURIComponent(r.slotId)}/confirm`, {});
     r.finish();
+    if (confirmed.status === 0 || confirmed.status >= 500) {
+      r.result = 'a_verifier';
+      r.setState(`La vérification n'a pas pu être faite : ${problemText(confirmed)}`, 'erreur');
+      const retry = el('button', { type: 'button', class: 'bouton secondaire petit' },
+        'Vérifier de nouveau', el('span', { class: 'visuellement-cache', text: ` ${file.name}` }));
+      retry.addEventListener('click', async () => {
+        retry.closest('.actions-ligne').remove();
+        await confirmRow(r);
+        await onDone();
+        r.state.focus();
+      });
+      r.li.append(el('div', { class: 'actions-ligne' }, retry));
+      announce(`${file.name} : la vérification n'a pas pu être faite.`);
+      return;
+    }
     if (confirmed.status !== 200 || !confirmed.body) {
       r.result = 'refuse';
-      r.setState(`Fichier refusé : ${problemText(confirmed)}`, 'erreur');
-      announce(`${file.name} : fichier refusé.`);
+      r.setState(`Le fichier n'a pas pu être joint : ${problemText(confirmed)}`, 'erreur');
+      announce(`${file.name} : le fichier n'a pas pu être joint.`);
       return;
     }
     const a = confirmed.body;
@@ -388,6 +415,8 @@ export function createUploader({ requestId, onDone }) {
     if (pending) parts.push(`${pending} en cours de vérification`);
     if (refused) parts.push(`${refused} refusé${refused > 1 ? 's' : ''}`);
     if (cancelled) parts.push(`${cancelled} annulé${cancelled > 1 ? 's' : ''}`);
+    const again = count('a_verifier');
+    if (again) parts.push(`${again} à vérifier de nouveau`);
     const n = list.length;
     return `Envoi terminé : ${n} fichier${n > 1 ? 's' : ''}, ${parts.join(', ')}.`;
   }
