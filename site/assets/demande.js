@@ -195,7 +195,13 @@ async function act(form, body, fields, done) {
   }
   if (res.status === 422 || res.status === 409 || res.status === 400) {
     const fallback = res.status === 422 ? fields.message || null : null;
-    showErrors(form, problemErrors(res.body, fields, fallback), { below: true });
+    const errors = problemErrors(res.body, fields, fallback);
+    // The answer of a portal document without its document: the message goes next to
+    // the file input of the answer form (the summary links to it).
+    if (res.body && res.body.code === 'request.document_missing' && document.getElementById('pj-reponse-fichiers')) {
+      errors[0].field = 'pj-reponse-fichiers';
+    }
+    showErrors(form, errors, { below: true });
   } else {
     showErrors(form, [{ field: null, message: unexpected(res) }]);
   }

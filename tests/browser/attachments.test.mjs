@@ -22,7 +22,7 @@ import { readFile } from 'node:fs/promises';
 import net from 'node:net';
 import { after, before, test } from 'node:test';
 import { buildGateway, launchBrowser, log, openJourney, startGateway, until } from './harness.mjs';
-import { FIRST_PASSWORD, adminActivation, errorSummary, signOut } from './flows.mjs';
+import { FIRST_PASSWORD, adminActivation, errorSummary, fieldError, signOut } from './flows.mjs';
 import { apiClient, frDay, parisDay, person, ready, signInAs, statusMessage } from './account-flows.mjs';
 import { createStructure, fillRequest, stateOf, submitRequest } from './request-flows.mjs';
 
@@ -203,8 +203,10 @@ async function download(page, name) {
 
 test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent downloads → tutelle document attached to the answer and downloaded → CCAS document by post', async (t) => {
   const env = {};
-  if (await clamdAnswers(CLAMD)) env.EP_CLAMD_ADDRESS = CLAMD;
-  else log(`attachments: no clamd at ${CLAMD}, the built-in checks alone refuse EICAR`);
+  if (await clamdAnswers(CLAMD)) {
+    env.EP_CLAMD_ADDRESS = CLAMD;
+    log(`attachments: the gateway scans with clamd at ${CLAMD}`);
+  } else log(`attachments: no clamd at ${CLAMD}, the built-in checks alone refuse EICAR`);
   const gw = await startGateway(binary, { env });
   let ui;
   t.after(async () => {
@@ -259,6 +261,7 @@ test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent d
   assert.match(await uploadRow(page, 'avis-imposition.pdf').locator('.envoi-etat').textContent(), /Vérifiée/);
   const refused = (await uploadRow(page, 'eicar.pdf').locator('.envoi-etat').textContent()).trim();
   assert.match(refused, /^Erreur : (Refusée|Fichier refusé) : .{10,}/, refused);
+  log(`attachments: EICAR: ${refused}`);
   const values = await page.evaluate(() => window.progressValues);
   const first = values[await uploadRow(page, 'avis-imposition.pdf').locator('progress').getAttribute('id')] || [];
   log(`attachments: progress values of the PDF: ${first.join(', ')}`);
@@ -319,8 +322,9 @@ test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent d
   // Answering without the document is refused.
   await page.locator('#action-answer-message').fill('Voici l\'attestation de droits demandée.');
   await page.getByRole('button', { name: 'Envoyer la réponse' }).click();
-  await errorSummary(page);
-  log(`attachments: answer without a document: ${(await page.locator('.resume-erreurs').textContent()).trim()}`);
+  const missing = await errorSummary(page);
+  assert.deepEqual(missing.hrefs, ['#pj-reponse-fichiers'], 'the summary links to the document\'s file input');
+  assert.match(await fieldError(page, 'pj-reponse-fichiers'), /Joignez d'abord le document/);
   assert.notEqual(await stateOf(page), 'Répondue');
   await ui.check('document tutelle, réponse sans document refusée');
   const agentOutcome = await attach(page, 'pj-reponse-fichiers', [
