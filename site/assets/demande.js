@@ -130,9 +130,12 @@ function answersWithDocument(r) {
 function noAttachReason(r) {
   if (r.state === 'closed' || r.state === 'answered') return 'Cette demande est terminée : aucune pièce jointe ne peut plus y être ajoutée.';
   if (me.profile === 'agent') {
-    return r.state === 'submitted'
-      ? 'Prenez la demande en charge pour y joindre un document.'
-      : 'Vous ne pouvez pas joindre de document à cette étape.';
+    if (!(r.type === 'document' && r.delivery_mode === 'portal')) {
+      return 'La caisse joint un document seulement pour répondre à une demande de document remis par Espace Partenaires.';
+    }
+    return r.state === 'in_progress'
+      ? 'Vous ne pouvez pas joindre de document à cette étape.'
+      : 'Prenez la demande en charge pour y joindre le document demandé.';
   }
   return 'Aucune pièce jointe ne peut être ajoutée pour l\'instant.';
 }

@@ -27,6 +27,7 @@ const TYPE_NAMES = Object.freeze({
 });
 
 const STATE_LABELS = Object.freeze({
+  slot: 'Envoi en cours',
   pending: 'Vérification en cours',
   safe: 'Vérifiée',
   rejected: 'Refusée',
@@ -89,15 +90,16 @@ function problemText(res, fallback = UNAVAILABLE) {
  */
 export function attachmentsList(r, { sideText, onChanged }) {
   const items = r.attachments || [];
+  const withAnswer = new Set(r.answer_documents || []);
   if (!items.length) {
     return el('p', { class: 'vide', id: 'pj-aucune', text: 'Aucune pièce jointe pour l\'instant.' });
   }
   const list = el('ul', { class: 'liste-pj', id: 'liste-pj' });
-  for (const a of items) list.append(attachmentItem(a, { sideText, onChanged }));
+  for (const a of items) list.append(attachmentItem(a, { sideText, onChanged, withAnswer: withAnswer.has(a.id) }));
   return list;
 }
 
-function attachmentItem(a, { sideText, onChanged }) {
+function attachmentItem(a, { sideText, onChanged, withAnswer = false }) {
   const base = `pj-${a.id}`;
   const li = el('li', { class: `pj pj-${a.state}`, id: base, 'data-nom': a.file_name });
   const nameId = `${base}-nom`;
@@ -108,11 +110,14 @@ function attachmentItem(a, { sideText, onChanged }) {
   if (a.state === 'rejected') {
     li.append(el('p', { class: 'pj-motif', id: `${base}-motif` },
       el('strong', { text: 'Refusée : ' }), a.reason || 'le fichier n\'a pas passé les vérifications.'));
+  } else if (a.state === 'slot') {
+    li.append(el('p', { class: 'meta', text: 'L\'envoi de ce fichier n\'est pas terminé : il n\'est pas encore joint à la demande.' }));
   } else if (a.state === 'pending' && a.stalled) {
     li.append(el('p', { class: 'meta', text: 'La vérification de ce fichier prend plus de temps que prévu : la caisse en est informée. Il ne pourra être ouvert qu\'une fois vérifié.' }));
   } else if (a.state === 'pending') {
     li.append(el('p', { class: 'meta', text: 'Le fichier est en cours de vérification (contenu, virus) : il pourra être ouvert une fois vérifié.' }));
   }
+  if (withAnswer) li.append(el('p', { class: 'pj-reponse', text: 'Document remis avec la réponse de la caisse.' }));
   li.append(el('p', { class: 'meta' },
     `Ajoutée par ${a.uploaded_by_name || 'un utilisateur'} (${sideText(a.side)}), le `,
     timeEl(a.uploaded_at, { withTime: true })));
@@ -453,7 +458,7 @@ export function createUploader({ requestId, onDone }) {
       const form = el('form', { id: `${idPrefix}-form`, method: 'post', action: window.location.pathname, novalidate: true });
       const inputId = `${idPrefix}-fichiers`;
       const hintId = `${inputId}-aide`;
-      const counted = (r.attachments || []).filter((a) => a.state === 'pending' || a.state === 'safe').length;
+      const counted = (r.attachments || []).filter((a) => ['slot', 'pending', 'safe'].includes(a.state)).length;
       const left = limits.max_count ? Math.max(0, limits.max_count - counted) : null;
       const hint = [
         `${typesText(limits.types) || 'PDF, JPEG ou PNG'}, ${formatSize(limits.max_bytes || 10485760)} au plus par fichier`,

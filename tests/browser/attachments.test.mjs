@@ -299,6 +299,7 @@ test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent d
   await page.goto(`/demandes/demande?id=${encodeURIComponent(dossier.id)}`);
   await ready(page);
   assert.match(await listed(page, 'avis-imposition.pdf').textContent(), /Pas encore téléchargée/);
+  assert.match(await page.locator('#pj-ajout-impossible').textContent(), /seulement pour répondre à une demande de document/);
   assert.equal(await listed(page, 'eicar.pdf').getByRole('button', { name: /Télécharger/ }).count(), 0);
   await ui.check('dossier, côté caisse');
   const got = await download(page, 'avis-imposition.pdf');
@@ -346,6 +347,7 @@ test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent d
   await page.goto(`/demandes/demande?id=${encodeURIComponent(tutelleDoc.id)}`);
   await ready(page);
   assert.match(await page.locator('#pj-ajout-impossible').textContent(), /terminée/);
+  assert.match(await listed(page, 'attestation-droits.pdf').textContent(), /Document remis avec la réponse de la caisse/);
   const att = await download(page, 'attestation-droits.pdf');
   assert.ok(att.bytes.equals(attestation), 'the partner gets the caisse\'s bytes');
   assert.match(att.headers['content-disposition'] || '', /^attachment/);
