@@ -20,6 +20,7 @@
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import net from 'node:net';
+import zlib from 'node:zlib';
 import { after, before, test } from 'node:test';
 import { buildGateway, launchBrowser, log, openJourney, startGateway, until } from './harness.mjs';
 import { FIRST_PASSWORD, adminActivation, errorSummary, fieldError, signOut } from './flows.mjs';
@@ -63,6 +64,35 @@ function makePdf(title, size) {
   for (const o of offsets) out += `${String(o).padStart(10, '0')} 00000 n \n`;
   out += `trailer\n<< /Size ${objects.length + 1} /Root 1 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
   return Buffer.from(out, 'latin1');
+}
+
+/** A valid PNG image of `w` × `h` pixels (a grey gradient). */
+function makePng(w, h) {
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body) >>> 0);
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 0; // greyscale
+  const rows = [];
+  for (let y = 0; y < h; y += 1) {
+    const row = Buffer.alloc(w + 1);
+    for (let x = 0; x < w; x += 1) row[x + 1] = (x * 255) / w;
+    rows.push(row);
+  }
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', zlib.deflateSync(Buffer.concat(rows))),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
 
 /** Whether a clamd answers PING at host:port. */
@@ -292,6 +322,36 @@ test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent d
   assert.equal(await listed(page, 'releve-trop-long.pdf').count(), 0, 'a cancelled file is not listed');
   assert.equal(await page.locator('#liste-pj > li').count(), 2);
   await ui.check('dossier, envoi annulé');
+
+  // Each refusal next to its file, the other files go on: a type refused when asking for
+  // the upload link, an upload cut off (the slot is deleted), a valid PNG.
+  const blobs = (url) => url.pathname.startsWith('/_local/blobs/');
+  await page.route(blobs, async (route) => {
+    // The upload of « coupure.pdf » (20 480 bytes): cut off.
+    const body = route.request().postDataBuffer();
+    if (route.request().method() === 'PUT' && body && body.length === 20480) {
+      await route.abort('connectionreset');
+      return;
+    }
+    await route.fallback();
+  });
+  const png = makePng(64, 48);
+  const third = await attach(page, 'pj-fichiers', [
+    { name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('Quelques notes.') },
+    { name: 'coupure.pdf', mimeType: 'application/pdf', buffer: Buffer.alloc(20480, 0x25) },
+    { name: 'photo-justificatif.png', mimeType: 'image/png', buffer: png },
+  ]);
+  await page.unroute(blobs);
+  assert.match(third, /3 fichiers, 1 vérifié, 2 refusés/, third);
+  const typeRefused = await uploadRow(page, 'notes.txt').locator('.envoi-etat').textContent();
+  log(`attachments: text file: ${typeRefused}`);
+  assert.match(typeRefused, /^Erreur : Fichier refusé : .{10,}/);
+  assert.match(await uploadRow(page, 'coupure.pdf').locator('.envoi-etat').textContent(), /^Erreur : L'envoi a échoué : /);
+  assert.match(await uploadRow(page, 'photo-justificatif.png').locator('.envoi-etat').textContent(), /Vérifiée/);
+  assert.equal(await listed(page, 'coupure.pdf').count(), 0, 'the slot of a failed upload is deleted');
+  assert.equal(await listed(page, 'notes.txt').count(), 0);
+  assert.match(await listed(page, 'photo-justificatif.png').textContent(), /Vérifiée/);
+  await ui.check('dossier, refus fichier par fichier');
   await signOut(ui, 'déconnexion technicienne ccas');
 
   // ---- The agent downloads the valid file.
