@@ -136,7 +136,7 @@ function attachmentItem(a, { sideText, onChanged, withAnswer = false }) {
 
   const buttons = el('div', { class: 'actions-ligne pj-boutons' });
   if (a.can_download) {
-    const button = el('button', { type: 'button', class: 'bouton secondaire petit', 'aria-describedby': nameId },
+    const button = el('button', { type: 'button', class: 'bouton secondaire petit' },
       'Télécharger', el('span', { class: 'visuellement-cache', text: ` ${a.file_name}` }));
     button.addEventListener('click', () => download(a, li, button, onChanged));
     buttons.append(button);
@@ -472,7 +472,13 @@ export function createUploader({ requestId, onDone }) {
       form.append(el('div', { class: 'champ' },
         el('label', { for: inputId }, label, ' ', el('span', { class: 'aide', id: hintId, text: hint })),
         input));
-      form.append(el('div', { class: 'actions' }, el('button', { type: 'submit', class: 'bouton', text: 'Joindre les fichiers' })));
+      const submit = el('button', { type: 'submit', class: 'bouton', text: 'Joindre les fichiers' });
+      form.append(el('div', { class: 'actions' }, submit));
+      // Re-rendered while a batch runs (another action of the page): one batch at a time.
+      if (running) {
+        submit.disabled = true;
+        form.setAttribute('aria-busy', 'true');
+      }
       form.addEventListener('submit', (event) => {
         event.preventDefault();
         const files = [...(input.files || [])];
