@@ -128,7 +128,8 @@ function answersWithDocument(r) {
 
 /** Why nothing can be attached now (when the server says `can_attach: false`). */
 function noAttachReason(r) {
-  if (r.state === 'closed' || r.state === 'answered') return 'Cette demande est terminée : aucune pièce jointe ne peut plus y être ajoutée.';
+  if (r.state === 'closed') return 'Cette demande est clôturée : aucune pièce jointe ne peut plus y être ajoutée.';
+  if (r.state === 'answered') return 'La caisse a répondu à cette demande : aucune pièce jointe ne peut plus y être ajoutée.';
   if (me.profile === 'agent') {
     if (!(r.type === 'document' && r.delivery_mode === 'portal')) {
       return 'La caisse joint un document seulement pour répondre à une demande de document remis par Espace Partenaires.';

@@ -406,7 +406,7 @@ test('attachments: dossier with a PDF (progress) and EICAR (refused) → agent d
   await signInAs(ui, tutelle.identifiant, PASSWORD, 'technicienne tutelle');
   await page.goto(`/demandes/demande?id=${encodeURIComponent(tutelleDoc.id)}`);
   await ready(page);
-  assert.match(await page.locator('#pj-ajout-impossible').textContent(), /terminée/);
+  assert.match(await page.locator('#pj-ajout-impossible').textContent(), /La caisse a répondu.*aucune pièce jointe ne peut plus/);
   assert.match(await listed(page, 'attestation-droits.pdf').textContent(), /Document remis avec la réponse de la caisse/);
   const att = await download(page, 'attestation-droits.pdf');
   assert.ok(att.bytes.equals(attestation), 'the partner gets the caisse\'s bytes');
