@@ -101,16 +101,8 @@ pub async fn settle<'a>(
     let mut event = audit::event(now, actor, action, Some(&att.id));
     event.detail = detail;
     tx.audit_event(&rec.caisse_id, event)?;
-    if let Outcome::Rejected { reason, .. } = outcome
-        && let Some(u) = get_user(ctx.table.as_ref(), &att.uploaded_by).await?
-        && u.status == Status::Active
-    {
-        let mut n = texts::refused(&u.display_name(), &rec.reference, reason);
-        n.link = Some((
-            "Voir la demande".to_owned(),
-            format!("{}/demandes/demande?id={}", ctx.config.public_url, rec.id),
-        ));
-        tx.notify(&u.email, n)?;
+    if let Outcome::Rejected { reason, .. } = outcome {
+        tell_uploader(ctx, &mut tx, rec, att, reason).await?;
     }
     Ok((
         tx,
@@ -120,4 +112,28 @@ pub async fn settle<'a>(
             due,
         },
     ))
+}
+
+/// Emails the uploader of a refused file (an active account only; never the file's
+/// name).
+async fn tell_uploader(
+    ctx: &Ctx,
+    tx: &mut Tx<'_>,
+    rec: &ep_common::requests::RequestRecord,
+    att: &AttachmentRecord,
+    reason: &str,
+) -> Result<(), Problem> {
+    let Some(u) = get_user(ctx.table.as_ref(), &att.uploaded_by).await? else {
+        return Ok(());
+    };
+    if u.status != Status::Active {
+        return Ok(());
+    }
+    let mut n = texts::refused(&u.display_name(), &rec.reference, reason);
+    n.link = Some((
+        "Voir la demande".to_owned(),
+        format!("{}/demandes/demande?id={}", ctx.config.public_url, rec.id),
+    ));
+    tx.notify(&u.email, n)?;
+    Ok(())
 }

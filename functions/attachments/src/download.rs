@@ -15,28 +15,31 @@ use serde_json::{Value, json};
 
 use crate::access::{ATTEMPTS, commit, find, lost_race, refuse};
 
+/// Why a file cannot be downloaded yet (or ever), if so.
+fn not_downloadable(att: &ep_common::attachments::AttachmentRecord) -> Option<Problem> {
+    match att.state {
+        AttachmentState::Safe => None,
+        AttachmentState::Rejected => Some(refuse(
+            "attachment.not_safe",
+            format!(
+                "Ce fichier a été refusé lors de sa vérification et ne peut pas être téléchargé. Motif : {}",
+                att.reason.as_deref().unwrap_or("non précisé.")
+            ),
+        )),
+        AttachmentState::Pending | AttachmentState::Slot => Some(refuse(
+            "attachment.not_safe",
+            "Ce fichier est en cours de vérification (antivirus et contrôle du contenu) : il pourra être téléchargé dès qu'il aura été vérifié. Rechargez la page dans quelques instants.",
+        )),
+    }
+}
+
 /// A download link for a `safe` attachment; 409 before (or instead of) that.
 pub async fn link(ctx: &Ctx, authed: &Authed, id: &str) -> Result<Value, Problem> {
     let user = &authed.user;
     for attempt in 1..=ATTEMPTS {
         let (loaded, att, side) = find(ctx, user, id).await?;
-        match att.state {
-            AttachmentState::Safe => {}
-            AttachmentState::Rejected => {
-                return Err(refuse(
-                    "attachment.not_safe",
-                    format!(
-                        "Ce fichier a été refusé lors de sa vérification et ne peut pas être téléchargé. Motif : {}",
-                        att.reason.as_deref().unwrap_or("non précisé.")
-                    ),
-                ));
-            }
-            AttachmentState::Pending | AttachmentState::Slot => {
-                return Err(refuse(
-                    "attachment.not_safe",
-                    "Ce fichier est en cours de vérification (antivirus et contrôle du contenu) : il pourra être téléchargé dès qu'il aura été vérifié. Rechargez la page dans quelques instants.",
-                ));
-            }
+        if let Some(p) = not_downloadable(&att) {
+            return Err(p);
         }
         let now = ctx.now();
         let link = ctx

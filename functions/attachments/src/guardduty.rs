@@ -52,8 +52,12 @@ fn ids_of(key: &str) -> Option<(&str, &str)> {
     }
 }
 
-/// Applies one scan result; returns what it did (`safe`, `rejected`, `ignored`).
-pub async fn handle(ctx: &Ctx, payload: &Value) -> Result<&'static str, ScanEventError> {
+/// The attachment a scan result is about, and its status; `None` for an object
+/// that is not a checked file of this installation's bucket.
+fn target<'p>(
+    ctx: &Ctx,
+    payload: &'p Value,
+) -> Result<Option<(&'p str, &'p str, &'p str)>, ScanEventError> {
     let detail = payload
         .get("detail")
         .ok_or(ScanEventError::Missing("detail"))?;
@@ -70,13 +74,21 @@ pub async fn handle(ctx: &Ctx, payload: &Value) -> Result<&'static str, ScanEven
         .unwrap_or("FAILED");
     if bucket.is_some_and(|b| b != ctx.config.attachments_bucket) {
         tracing::warn!(status, "scan result for another bucket ignored");
-        return Ok("ignored");
+        return Ok(None);
     }
     let Some((request_id, id)) = ids_of(key) else {
         tracing::info!(
             status,
             "scan result for a key that is not a checked file ignored"
         );
+        return Ok(None);
+    };
+    Ok(Some((request_id, id, status)))
+}
+
+/// Applies one scan result; returns what it did (`safe`, `rejected`, `ignored`).
+pub async fn handle(ctx: &Ctx, payload: &Value) -> Result<&'static str, ScanEventError> {
+    let Some((request_id, id, status)) = target(ctx, payload)? else {
         return Ok("ignored");
     };
     let outcome = outcome_of(status);

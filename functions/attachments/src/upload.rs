@@ -97,6 +97,65 @@ pub fn validate(body: &SlotBody, max_bytes: u64) -> Result<(String, FileKind, u6
     Ok((name.to_owned(), kind, size as u64))
 }
 
+/// The record of a new slot on `rec` for `user`.
+#[allow(clippy::too_many_arguments)]
+fn new_slot(
+    ctx: &Ctx,
+    rec: &ep_common::requests::RequestRecord,
+    user: &ep_common::users::User,
+    side: ep_common::requests::Side,
+    file_name: String,
+    kind: FileKind,
+    size: u64,
+    now: jiff::Timestamp,
+) -> Result<AttachmentRecord, Problem> {
+    let id = new_attachment_id(&rec.id).ok_or_else(Problem::not_found)?;
+    Ok(AttachmentRecord {
+        id,
+        request_id: rec.id.clone(),
+        file_name,
+        content_type: kind.content_type().to_owned(),
+        size,
+        state: AttachmentState::Slot,
+        reason: None,
+        side,
+        uploaded_by: user.id.clone(),
+        uploaded_by_name: user.display_name(),
+        created_at: now,
+        slot_expires_at: now + jiff::SignedDuration::from_secs(ctx.config.upload_link_secs),
+        uploaded_at: None,
+        checked_at: None,
+        stalled: false,
+        downloads: Vec::new(),
+        v: 1,
+    })
+}
+
+/// 409 when the request already holds the most files it may (pending, safe or
+/// still-valid slots), or too many refused ones.
+fn room_for_one_more(
+    ctx: &Ctx,
+    atts: &[AttachmentRecord],
+    now: jiff::Timestamp,
+) -> Result<(), Problem> {
+    let max = ctx.config.attachment_max_count as usize;
+    if atts.iter().filter(|a| a.counts(now)).count() >= max {
+        return Err(refuse(
+            "attachment.too_many",
+            format!(
+                "Cette demande compte déjà {max} pièces jointes (fichiers vérifiés ou en cours d'envoi) : c'est le maximum. Retirez-en une pour en ajouter une autre."
+            ),
+        ));
+    }
+    if atts.len() >= max + REFUSED_KEPT {
+        return Err(refuse(
+            "attachment.too_many_refused",
+            "Trop de fichiers refusés ou d'envois inachevés restent sur cette demande : retirez les fichiers refusés, puis ajoutez de nouveau le document.",
+        ));
+    }
+    Ok(())
+}
+
 /// A slot for one file on request `request_id`, and where to send it.
 pub async fn create(
     ctx: &Ctx,
@@ -114,41 +173,8 @@ pub async fn create(
         may_attach(rec, side).map_err(|m| refuse("attachment.not_open", m))?;
         let (file_name, kind, size) = validate(body, ctx.config.attachment_max_bytes)?;
         let now = ctx.now();
-        let max = ctx.config.attachment_max_count as usize;
-        if loaded.attachments.iter().filter(|a| a.counts(now)).count() >= max {
-            return Err(refuse(
-                "attachment.too_many",
-                format!(
-                    "Cette demande compte déjà {max} pièces jointes (fichiers vérifiés ou en cours d'envoi) : c'est le maximum. Retirez-en une pour en ajouter une autre."
-                ),
-            ));
-        }
-        if loaded.attachments.len() >= max + REFUSED_KEPT {
-            return Err(refuse(
-                "attachment.too_many_refused",
-                "Trop de fichiers refusés ou d'envois inachevés restent sur cette demande : retirez les fichiers refusés, puis ajoutez de nouveau le document.",
-            ));
-        }
-        let id = new_attachment_id(&rec.id).ok_or_else(Problem::not_found)?;
-        let att = AttachmentRecord {
-            id,
-            request_id: rec.id.clone(),
-            file_name: file_name.clone(),
-            content_type: kind.content_type().to_owned(),
-            size,
-            state: AttachmentState::Slot,
-            reason: None,
-            side,
-            uploaded_by: user.id.clone(),
-            uploaded_by_name: user.display_name(),
-            created_at: now,
-            slot_expires_at: now + jiff::SignedDuration::from_secs(ctx.config.upload_link_secs),
-            uploaded_at: None,
-            checked_at: None,
-            stalled: false,
-            downloads: Vec::new(),
-            v: 1,
-        };
+        room_for_one_more(ctx, &loaded.attachments, now)?;
+        let att = new_slot(ctx, rec, user, side, file_name, kind, size, now)?;
         let mut tx = Tx::new(ctx);
         tx.put(att.to_item(ctx.config.scan_alert_minutes)?, Cond::NotExists);
         // The request's version serialises the slots of one request: two at once
