@@ -151,6 +151,16 @@ pub fn site_dir() -> std::path::PathBuf {
 
 /// Starts the app; `pairs` override configuration variables.
 pub async fn spawn_app_with(pairs: &[(&str, &str)], dir: TempDir, scheduler: bool) -> TestApp {
+    spawn_app_on(pairs, dir, scheduler, None).await
+}
+
+/// Starts the app with another blob store for the handlers (S3 on moto).
+pub async fn spawn_app_on(
+    pairs: &[(&str, &str)],
+    dir: TempDir,
+    scheduler: bool,
+    blobs: Option<Arc<dyn ep_common::blobs::Blobs>>,
+) -> TestApp {
     let data = dir.0.join("data");
     let data_str = data.display().to_string();
     let mut all: Vec<(&str, &str)> = vec![("EP_LISTEN", "127.0.0.1:0"), ("EP_DATA_DIR", &data_str)];
@@ -165,6 +175,7 @@ pub async fn spawn_app_with(pairs: &[(&str, &str)], dir: TempDir, scheduler: boo
         dev_pages: true,
         public_url_from_bind: true,
         dev_clock: None,
+        blobs,
     };
     let app = ep_gateway::start(config, clock.clone(), options)
         .await

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the test suite needs, and only what is missing:
 #   - .venv-aws at the repository root: moto[server] (AWS on the wire) and cfn-lint;
+#   - .venv-sam at the repository root: aws-sam-cli (sam validate --lint);
 #   - Debian packages: clamav + clamav-daemon (clamd, sigtool) and chromium;
 #   - rustfmt and clippy (rustup components);
 #   - the browser tests' npm packages (tests/browser), if that directory exists.
@@ -67,6 +68,25 @@ else
     log "pip install ${wanted} into .venv-aws"
     "$VENV/bin/pip" install -q "${PY_REQUIREMENTS[@]}"
     printf '%s' "$wanted" >"$stamp"
+fi
+
+# ------------------------------------------------------------ SAM CLI (own venv)
+# `sam validate --lint` checks the template as SAM transforms it (the GuardDuty
+# plan, the EventBridge rule). aws-sam-cli pins an older boto3 than moto: its own venv.
+SAM_VENV="$ROOT/.venv-sam"
+SAM_REQUIREMENT='aws-sam-cli>=1,<2'
+if [[ ! -x "$SAM_VENV/bin/python" ]] || ! "$SAM_VENV/bin/python" -c 'pass' 2>/dev/null; then
+    log "creating python venv .venv-sam"
+    rm -rf "$SAM_VENV"
+    python3 -m venv "$SAM_VENV"
+fi
+sam_stamp="$SAM_VENV/.ep-requirements"
+if [[ -f "$sam_stamp" && "$(cat "$sam_stamp")" == "$SAM_REQUIREMENT" && -x "$SAM_VENV/bin/sam" ]]; then
+    log "sam present in .venv-sam"
+else
+    log "pip install ${SAM_REQUIREMENT} into .venv-sam"
+    "$SAM_VENV/bin/pip" install -q "$SAM_REQUIREMENT"
+    printf '%s' "$SAM_REQUIREMENT" >"$sam_stamp"
 fi
 
 # ------------------------------------------------------------ Rust components

@@ -4,7 +4,10 @@
 // user may do now (`actions`: take, message, ask, reply, answer, close; POST
 // /api/requests/{id}/actions). The server checks every message (no NIR, no health data)
 // and its messages are shown under the field. Another structure's or caisse's request
-// answers 404: « Demande introuvable », with the way back.
+// answers 404: « Demande introuvable », with the way back. Its « Pièces jointes »
+// (issue 12, `pieces-jointes.js`): the list, and the uploader when `can_attach`; for an
+// agent answering a `document` request delivered through the portal, the uploader is in
+// the answer form (the document is attached first, then the answer is sent).
 import {
   $, api, busy, el, notice, pageReady, problemErrors, showErrors, showFatal, takeFlash, unexpected,
 } from './app.js';
@@ -14,11 +17,13 @@ import {
 import {
   FREE_TEXT_HINT, assureName, departementLabel, kindLabel, sousTypeHeading, stateBadge, stateLabel,
 } from './demandes-commun.js';
+import { attachmentsList, createUploader } from './pieces-jointes.js';
 
 const messages = $('#messages');
 const holder = $('#zone-demande');
 let me;
 let detail;
+const uploader = createUploader({ requestId: () => detail.id, onDone: () => reload() });
 
 const THREAD_KINDS = Object.freeze({
   request: 'Demande initiale',
@@ -113,6 +118,68 @@ function events(r) {
   return section;
 }
 
+// ------------------------------------------------------------------ attachments
+
+/** An agent answering a `document` request delivered through the portal. */
+function answersWithDocument(r) {
+  return me.profile === 'agent' && r.type === 'document' && r.delivery_mode === 'portal'
+    && (r.actions || []).includes('answer');
+}
+
+/** Why nothing can be attached now (when the server says `can_attach: false`). */
+function noAttachReason(r) {
+  if (r.state === 'closed') return 'Cette demande est clôturée : aucune pièce jointe ne peut plus y être ajoutée.';
+  if (r.state === 'answered') return 'La caisse a répondu à cette demande : aucune pièce jointe ne peut plus y être ajoutée.';
+  if (me.profile === 'agent') {
+    if (!(r.type === 'document' && r.delivery_mode === 'portal')) {
+      return 'La caisse joint un document seulement pour répondre à une demande de document remis par Espace Partenaires.';
+    }
+    return r.state === 'in_progress'
+      ? 'Vous ne pouvez pas joindre de document à cette étape.'
+      : 'Prenez la demande en charge pour y joindre le document demandé.';
+  }
+  return 'Aucune pièce jointe ne peut être ajoutée pour l\'instant.';
+}
+
+function attachmentsBlock(r) {
+  const section = el('section', { class: 'carte', 'aria-labelledby': 'titre-pj', id: 'pieces-jointes' });
+  section.append(el('h2', { id: 'titre-pj', text: 'Pièces jointes' }));
+  section.append(attachmentsList(r, {
+    sideText: (side) => sideText(side, r),
+    onChanged: (message, focusId) => reload({ message, focusId }),
+  }));
+  const limits = r.attachment_limits || {};
+  if (limits.can_attach && answersWithDocument(r)) {
+    section.append(el('p', { class: 'meta' }, 'Le document demandé se joint dans le formulaire ',
+      el('a', { href: '#action-answer-titre', text: '« Répondre »' }), ', ci-dessous.'));
+  } else if (limits.can_attach) {
+    section.append(el('h3', { id: 'titre-ajout-pj', text: 'Ajouter des pièces jointes' }));
+    section.append(uploader.node(r, { idPrefix: 'pj' }));
+  } else {
+    section.append(el('p', { class: 'meta', id: 'pj-ajout-impossible', text: noAttachReason(r) }));
+  }
+  return section;
+}
+
+/** Step 1 of the answer of a document delivered through the portal: the document. */
+function documentStep(r) {
+  const step = el('div', { class: 'etape-document' });
+  step.append(el('h4', { id: 'action-answer-document', text: '1. Joindre le document' }));
+  const ready = (r.attachments || []).filter((a) => a.side === 'caisse' && a.state === 'safe');
+  if (ready.length) {
+    step.append(el('p', { id: 'document-joint' },
+      `Document${ready.length > 1 ? 's' : ''} joint${ready.length > 1 ? 's' : ''} et vérifié${ready.length > 1 ? 's' : ''} : `,
+      ready.map((a) => a.file_name).join(', '), '. Vous pouvez en joindre un autre ou envoyer la réponse.'));
+  } else {
+    step.append(el('p', { id: 'document-joint', text: 'Aucun document vérifié n\'est encore joint.' }));
+  }
+  if ((r.attachment_limits || {}).can_attach) {
+    step.append(uploader.node(r, { idPrefix: 'pj-reponse', label: 'Document à remettre à la structure' }));
+  }
+  step.append(el('h4', { id: 'action-answer-envoi', text: '2. Envoyer la réponse' }));
+  return step;
+}
+
 // ------------------------------------------------------------------ actions
 
 /** Runs an action; on success re-renders the page and says what was done. */
@@ -132,7 +199,13 @@ async function act(form, body, fields, done) {
   }
   if (res.status === 422 || res.status === 409 || res.status === 400) {
     const fallback = res.status === 422 ? fields.message || null : null;
-    showErrors(form, problemErrors(res.body, fields, fallback), { below: true });
+    const errors = problemErrors(res.body, fields, fallback);
+    // The answer of a portal document without its document: the message goes next to
+    // the file input of the answer form (the summary links to it).
+    if (res.body && res.body.code === 'request.document_missing' && document.getElementById('pj-reponse-fichiers')) {
+      errors[0].field = 'pj-reponse-fichiers';
+    }
+    showErrors(form, errors, { below: true });
   } else {
     showErrors(form, [{ field: null, message: unexpected(res) }]);
   }
@@ -147,11 +220,12 @@ function messageArea(id, label, hint, required = true) {
 }
 
 /** A titled form of one action: a message (and a date for a document sent by post). */
-function actionForm({ action, title, intro, label, hint, button, done, required = true, posted = false }) {
+function actionForm({ action, title, intro, label, hint, button, done, required = true, posted = false, before = null }) {
   const id = `action-${action}`;
   const section = el('section', { class: 'carte action', 'aria-labelledby': `${id}-titre` });
   section.append(el('h3', { id: `${id}-titre`, text: title }));
   if (intro) section.append(el('p', { text: intro }));
+  if (before) section.append(before);
   const form = el('form', { id: `form-${action}`, method: 'post', action: window.location.pathname, novalidate: true });
   const fields = { message: `${id}-message` };
   if (posted) {
@@ -240,6 +314,7 @@ function actionsBlock(r) {
     return section;
   }
   const postAnswer = r.type === 'document' && r.delivery_mode === 'post';
+  const portalAnswer = answersWithDocument(r);
   for (const action of actions) {
     if (action === 'take') section.append(takeBlock(r));
     else if (action === 'reply') {
@@ -278,13 +353,16 @@ function actionsBlock(r) {
         title: 'Répondre',
         intro: postAnswer
           ? 'Le document est envoyé par courrier à l\'adresse connue de l\'assuré : indiquez la date d\'envoi. La demande passe à l\'état « Répondue ».'
-          : 'La demande passe à l\'état « Répondue ».',
+          : portalAnswer
+            ? 'Le document est remis à la structure par Espace Partenaires : joignez-le d\'abord (PDF, JPEG ou PNG). La réponse ne peut être envoyée qu\'une fois le document vérifié ; la demande passe alors à l\'état « Répondue » et la structure peut télécharger le document.'
+            : 'La demande passe à l\'état « Répondue ».',
         label: 'Réponse',
         hint: 'La réponse à la structure (2000 caractères au plus).',
         button: 'Envoyer la réponse',
         done: 'Votre réponse est envoyée à la structure : la demande est répondue.',
         required: !postAnswer,
         posted: postAnswer,
+        before: portalAnswer ? documentStep(r) : null,
       }));
     } else if (action === 'close') section.append(closeBlock());
   }
@@ -298,10 +376,37 @@ function render() {
   const sub = $('#sous-titre-demande');
   sub.textContent = '';
   sub.append(r.type_label || kindLabel(r.type), ' — ', stateBadge(r));
+  // What the user has typed in the forms survives a re-render (after an upload).
+  const typed = new Map();
+  for (const f of holder.querySelectorAll('textarea[id], input[type=date][id]')) if (f.value) typed.set(f.id, f.value);
   holder.textContent = '';
-  holder.append(summary(r), thread(r), events(r), actionsBlock(r));
+  holder.append(summary(r), thread(r), events(r), attachmentsBlock(r), actionsBlock(r));
+  for (const [id, value] of typed) {
+    const f = document.getElementById(id);
+    if (f) f.value = value;
+  }
   const [label, href] = listPage();
   holder.append(el('p', { class: 'lien-annexe' }, el('a', { href, text: `Retour à la liste : ${label.toLowerCase()}` })));
+}
+
+/**
+ * Reloads the request and re-renders (after an upload, a download, a removal):
+ * `message` in the status box, focus back on `focusId`'s first button.
+ */
+async function reload({ message = null, focusId = null } = {}) {
+  const res = await api('GET', `/api/requests/${encodeURIComponent(detail.id)}`);
+  if (res.status === 404) {
+    notFound();
+    return;
+  }
+  if (res.status !== 200 || !res.body) return;
+  detail = res.body;
+  render();
+  if (message) success(messages, message);
+  if (focusId) {
+    const target = document.querySelector(`#${CSS.escape(focusId)} button`);
+    if (target) target.focus();
+  }
 }
 
 function notFound() {
@@ -337,7 +442,24 @@ async function start() {
   breadcrumbOf(list, `Demande ${detail.reference}`);
   render();
   const flash = takeFlash();
-  if (flash) notice(messages, { kind: 'succes', text: flash, focus: true, id: 'confirmation-envoi' });
+  if (flash) {
+    const invite = detail.type === 'dossier' && (detail.attachment_limits || {}).can_attach
+      ? el('p', { id: 'invitation-pj' },
+        'Ajoutez maintenant les justificatifs utiles à l\'étude du dossier (PDF, JPEG ou PNG) : ',
+        el('a', { href: '#pj-fichiers', id: 'lien-ajout-pj', text: 'ajouter les justificatifs' }), '.')
+      : null;
+    notice(messages, { kind: 'succes', text: flash, focus: true, id: 'confirmation-envoi' }, ...(invite ? [invite] : []));
+    // The link takes the user to the file input itself (focus, not only the scroll).
+    if (invite) {
+      $('#lien-ajout-pj').addEventListener('click', (event) => {
+        const input = document.getElementById('pj-fichiers');
+        if (!input) return;
+        event.preventDefault();
+        input.focus();
+        input.scrollIntoView({ block: 'center' });
+      });
+    }
+  }
 }
 
 function breadcrumbOf(list, label) {

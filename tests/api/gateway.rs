@@ -136,53 +136,108 @@ async fn local_presigned_upload_stores_the_file_and_refuses_tampering() {
     let app = spawn_app().await;
     let now = app.clock.now_ts();
     let blobs = app.app.embedded.blobs.clone();
+    let pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n".to_vec();
+    let len = pdf.len() as u64;
     let target = blobs
-        .presign_put("req/1/piece.pdf", "application/pdf", now, 300)
+        .presign_put("req/1/piece.pdf", "application/pdf", len, now, 300)
         .await
         .unwrap();
     assert!(target.url.starts_with(&app.url), "{}", target.url);
-    let pdf = b"%PDF-1.7\n1 0 obj<<>>endobj\n%%EOF\n".to_vec();
-    let ok = send(
-        "PUT",
-        &target.url,
-        &[("content-type", "application/pdf")],
-        pdf.clone(),
-    )
-    .await;
+    let put = |url: String, ct: &'static str, body: Vec<u8>| async move {
+        send("PUT", &url, &[("content-type", ct)], body).await
+    };
+    // A body of another length than the signed one.
+    let mut longer = pdf.clone();
+    longer.push(b'\n');
+    let res = put(target.url.clone(), "application/pdf", longer).await;
+    assert_eq!(res.status, 400, "{}", res.text());
+    assert_eq!(res.json()["code"], "upload.length_mismatch");
+    let forged = target
+        .url
+        .replace(&format!("length={len}"), &format!("length={}", len + 1));
+    let res = put(forged, "application/pdf", pdf.clone()).await;
+    assert_eq!(
+        res.json()["code"],
+        "upload.denied",
+        "a length changed in the URL"
+    );
+    let wrong_type = put(target.url.clone(), "image/png", pdf.clone()).await;
+    assert_eq!(wrong_type.status, 403);
+    assert_eq!(wrong_type.json()["code"], "upload.denied");
+    let tampered = target.url.replace("req/1/piece.pdf", "req/2/piece.pdf");
+    let res = put(tampered, "application/pdf", pdf.clone()).await;
+    assert_eq!(res.status, 403);
+    assert!(blobs.get("req/2/piece.pdf").await.unwrap().is_none());
+    assert!(
+        blobs.get("req/1/piece.pdf").await.unwrap().is_none(),
+        "nothing stored yet"
+    );
+
+    let ok = put(target.url.clone(), "application/pdf", pdf.clone()).await;
     assert_eq!(ok.status, 200, "{}", ok.text());
     assert_eq!(
         blobs.get("req/1/piece.pdf").await.unwrap().unwrap().bytes,
         pdf
     );
+    let again = put(
+        target.url.clone(),
+        "application/pdf",
+        b"%PDF-autre".to_vec(),
+    )
+    .await;
+    assert_eq!(again.status, 400, "another length is refused first");
+    let again = put(target.url.clone(), "application/pdf", pdf.clone()).await;
+    assert_eq!(again.status, 403);
+    assert_eq!(again.json()["code"], "upload.reused");
 
-    let wrong_type = send(
-        "PUT",
-        &target.url,
-        &[("content-type", "image/png")],
-        pdf.clone(),
-    )
-    .await;
-    assert_eq!(wrong_type.status, 403);
-    let tampered = target.url.replace("req/1/piece.pdf", "req/2/piece.pdf");
-    let res = send(
-        "PUT",
-        &tampered,
-        &[("content-type", "application/pdf")],
-        pdf.clone(),
-    )
-    .await;
-    assert_eq!(res.status, 403);
-    assert!(blobs.get("req/2/piece.pdf").await.unwrap().is_none());
+    // Download: the signed type and name, as an attachment, for a short time.
+    let link = blobs
+        .presign_get(
+            "req/1/piece.pdf",
+            "application/pdf",
+            "Avis d'impôt é.pdf",
+            now,
+            60,
+        )
+        .await
+        .unwrap();
+    let res = app.get(link.url.strip_prefix(&app.url).unwrap()).await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(res.body, pdf);
+    assert_eq!(
+        res.header("content-type").as_deref(),
+        Some("application/pdf")
+    );
+    let cd = res.header("content-disposition").unwrap();
+    assert!(
+        cd.starts_with("attachment; filename=\"Avis d_imp_t _.pdf\""),
+        "{cd}"
+    );
+    assert!(
+        cd.contains("filename*=UTF-8''Avis%20d%27imp%C3%B4t%20%C3%A9.pdf"),
+        "{cd}"
+    );
+    let res = app
+        .get(
+            &link
+                .url
+                .strip_prefix(&app.url)
+                .unwrap()
+                .replace("type=application%2Fpdf", "type=text%2Fhtml"),
+        )
+        .await;
+    assert_eq!(res.json()["code"], "download.denied");
+
+    let second = blobs
+        .presign_put("req/3/piece.pdf", "application/pdf", len, now, 300)
+        .await
+        .unwrap();
     app.clock.advance(jiff::SignedDuration::from_secs(301));
-    let late = send(
-        "PUT",
-        &target.url,
-        &[("content-type", "application/pdf")],
-        pdf,
-    )
-    .await;
+    let late = put(second.url, "application/pdf", pdf).await;
     assert_eq!(late.status, 403);
-    assert_eq!(late.json()["code"], "upload.denied");
+    assert_eq!(late.json()["code"], "upload.expired");
+    let res = app.get(link.url.strip_prefix(&app.url).unwrap()).await;
+    assert_eq!(res.json()["code"], "download.expired");
 }
 
 #[tokio::test]
@@ -275,6 +330,7 @@ async fn development_writes_check_the_origin_and_maintenance_runs_once() {
         dev_pages: true,
         public_url_from_bind: true,
         dev_clock: Some(clock.clone()),
+        blobs: None,
     };
     let app = ep_gateway::start(config, clock, options).await.unwrap();
     let url = app.ctx.config.public_url.clone();

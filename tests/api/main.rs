@@ -1,6 +1,7 @@
 //! API tests: the whole app in process (gateway + handlers + embedded store).
 
 mod accounts;
+mod attachments;
 mod auth;
 mod emails;
 mod gateway;

@@ -66,7 +66,7 @@ pub(crate) struct World {
 
 impl World {
     /// Signs everyone in again (after the clock moved past the sessions' lifetime).
-    async fn refresh(&mut self, app: &TestApp) {
+    pub(crate) async fn refresh(&mut self, app: &TestApp) {
         self.agent = app.login(&self.idents[0], PW).await;
         self.gestionnaire = app.login(&self.idents[1], PW).await;
         self.technicien = app.login(&self.idents[2], PW).await;
@@ -190,7 +190,7 @@ pub(crate) async fn submitted(app: &TestApp, w: &World, body: Value) -> Value {
     res.json()
 }
 
-async fn act(app: &TestApp, cookie: &str, id: &str, body: Value) -> TestResponse {
+pub(crate) async fn act(app: &TestApp, cookie: &str, id: &str, body: Value) -> TestResponse {
     app.post(&format!("/api/requests/{id}/actions"), body, Some(cookie))
         .await
 }
@@ -709,19 +709,12 @@ async fn document_requests_by_post_record_the_posting_date_and_by_portal_await_t
         &app,
         &t.agent,
         id,
-        json!({"action": "answer", "posted_on": today}),
-    )
-    .await;
-    assert_eq!(res.status, 422, "a message is required");
-    let res = act(
-        &app,
-        &t.agent,
-        id,
         json!({"action": "answer", "message": "Voici l'attestation demandée."}),
     )
     .await;
-    assert_eq!(res.status, 200);
-    assert_eq!(res.json()["posted_on"], Value::Null);
+    assert_eq!(res.status, 409, "the document must be attached first");
+    assert_eq!(res.json()["code"], "request.document_missing");
+    // The answer with its document: tests/api/attachments.rs.
 }
 
 /// Seeds a convention of `partner` with another caisse (the API creates one caisse

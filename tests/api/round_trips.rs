@@ -69,7 +69,18 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
             .await;
         assert_eq!(res.status, 201, "{}", res.text());
     }
-    let request = id_of(&submitted(&app, &w, form(&w.caisse, "contact")).await);
+    let request = id_of(&submitted(&app, &w, form(&w.caisse, "dossier")).await);
+    let file = crate::attachments::attach(
+        &app,
+        &w.technicien,
+        &request,
+        "justificatif.pdf",
+        "application/pdf",
+        crate::attachments::pdf("justificatif"),
+    )
+    .await;
+    assert_eq!(file["state"], "safe", "{file}");
+    let attachment = id_of(&file);
     // One of each caisse queue item: a habilitation, a modification, an inactivation.
     let me = app
         .call("GET", "/api/me", None, Some(&w.gestionnaire))
@@ -191,6 +202,14 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
         (
             "GET /api/queue",
             ("/api/queue".into(), "", w.agent.as_str()),
+        ),
+        (
+            "GET /api/attachments/{attachment_id}/download",
+            (
+                format!("/api/attachments/{attachment}/download"),
+                "",
+                w.agent.as_str(),
+            ),
         ),
     ]
     .into_iter()

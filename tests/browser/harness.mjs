@@ -101,9 +101,10 @@ export async function freePort() {
 
 /**
  * Starts the gateway from the repository root with a fresh data directory and the
- * development clock. Resolves once GET /api/health answers 200.
+ * development clock. Resolves once GET /api/health answers 200. `env`: more variables
+ * for the gateway (e.g. `EP_CLAMD_ADDRESS`); the caller's own EP_* are not passed on.
  */
-export async function startGateway(binary = buildGateway()) {
+export async function startGateway(binary = buildGateway(), { env: extraEnv = {} } = {}) {
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ep-browser-'));
   const url = `http://127.0.0.1:${port}`;
@@ -115,7 +116,7 @@ export async function startGateway(binary = buildGateway()) {
     EP_ADMIN_EMAIL: ADMIN_EMAIL,
     EP_DEV_CLOCK: '1',
     RUST_LOG: process.env.RUST_LOG || 'warn',
-  });
+  }, extraEnv);
   const child = spawn(binary, [], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   const keep = (chunk) => {

@@ -15,20 +15,13 @@ import { FIRST_PASSWORD, adminActivation, errorSummary, fieldError, signOut } fr
 import {
   activateFromMail, apiClient, frDay, parisDay, person, ready, signInAs, statusMessage,
 } from './account-flows.mjs';
+import { ALL, LABELS, fillRequest, stateOf, submitRequest } from './request-flows.mjs';
 
 const AGENT_PASSWORD = 'Marais-Tranquille-58?';
 const GESTION_PASSWORD = 'Prairie-Fleurie-73!';
 const TECH_PASSWORD = 'Falaise-Blanche-64#';
 const OTHER_PASSWORD = 'Vallon-Secret-2031!';
 
-const ALL = ['contact', 'dossier', 'signalement', 'rendez_vous', 'document', 'historique'];
-const LABELS = {
-  contact: 'Contacter votre organisme d\'assurance Maladie',
-  dossier: 'Soumettre une demande d\'étude de dossier',
-  signalement: 'Signaler une situation de difficultés d\'accès aux droits et aux soins',
-  rendez_vous: 'Demander un rendez-vous pour un assuré',
-  document: 'Demander un document',
-};
 // A valid NIR (key 91), as a technicien would type it.
 const NIR = '1 85 05 78 006 084 91';
 
@@ -81,43 +74,6 @@ async function setUp(gw) {
   const other2 = apiClient(gw);
   const otherTechIdent = await other2.activateAndSignIn('olga.autre@tutelles-plateau.example.org', OTHER_PASSWORD);
   return { now, agentIdent, gestionIdent, otherTechIdent, otherTech: other2, caisseId: caisse.id, agent, otherId: other.id };
-}
-
-/** On /demandes/nouvelle: chooses the kind and fills the form (the caisse is the only one, preselected). */
-async function fillRequest(page, r) {
-  await page.getByLabel(LABELS[r.type], { exact: true }).check();
-  await page.locator('#d-message').waitFor();
-  if (r.sous_type) await page.locator('#d-sous-type').selectOption({ label: r.sous_type });
-  await page.locator('#d-civilite').selectOption(r.civilite);
-  await page.locator('#d-nom').fill(r.nom);
-  await page.locator('#d-prenom').fill(r.prenom);
-  await page.locator('#d-naissance').fill(r.naissance);
-  await page.locator('#d-departement').selectOption(r.departement);
-  if (r.mode) await page.getByLabel(r.mode, { exact: true }).check();
-  if (r.disponibilites) await page.locator('#d-disponibilites').fill(r.disponibilites);
-  await page.locator('#d-message').fill(r.message);
-}
-
-/** Submits the new-request form; returns { id, reference } from the request page reached. */
-async function submitRequest(page) {
-  await Promise.all([
-    page.waitForURL((url) => url.pathname === '/demandes/demande'),
-    page.getByRole('button', { name: 'Envoyer la demande' }).click(),
-  ]);
-  await ready(page);
-  const confirmation = page.locator('#confirmation-envoi');
-  await confirmation.waitFor();
-  const text = await confirmation.textContent();
-  const ref = /référence est ([0-9A-Z]{3}-[0-9A-Z]{4})/.exec(text);
-  assert.ok(ref, `no reference in the confirmation: ${text}`);
-  assert.equal((await page.locator('h1').textContent()).trim(), `Demande ${ref[1]}`);
-  assert.equal(await page.evaluate(() => document.activeElement && document.activeElement.id), 'confirmation-envoi', 'focus on the confirmation');
-  return { id: new URL(page.url()).searchParams.get('id'), reference: ref[1] };
-}
-
-/** The state badge of the request page. */
-async function stateOf(page) {
-  return (await page.locator('#sous-titre-demande .badge').textContent()).trim();
 }
 
 test('requests: five kinds submitted (NIR refused live) → agent takes, asks → technicien replies → agent answers → history by « eloise » → gestionnaire sees it → other structure gets « Demande introuvable »', async (t) => {

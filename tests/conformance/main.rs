@@ -197,11 +197,11 @@ mod presign {
     use ep_common::blobs::Blobs;
 
     #[tokio::test]
-    async fn local_upload_links_are_signed_and_expire() {
+    async fn local_links_are_signed_bound_to_key_type_length_and_expire() {
         let (b, _dir) = crate::dir_blobs();
         let now = jiff::Timestamp::from_second(1_800_000_000).unwrap();
         let target = b
-            .presign_put("req/1/a.pdf", "application/pdf", now, 300)
+            .presign_put("req/1/a.pdf", "application/pdf", 1234, now, 300)
             .await
             .unwrap();
         assert_eq!(target.method, "PUT");
@@ -213,47 +213,111 @@ mod presign {
         let sig = url.get("signature").unwrap();
         let exp: i64 = url.get("expires").unwrap().parse().unwrap();
         assert_eq!(exp, now.as_second() + 300);
-        b.verify_upload("req/1/a.pdf", "application/pdf", exp, sig, now)
-            .expect("valid");
-        assert!(
-            b.verify_upload("req/1/b.pdf", "application/pdf", exp, sig, now)
-                .is_err()
+        assert_eq!(url.get("length").map(String::as_str), Some("1234"));
+        use ep_common::embedded::blobs::LinkRefusal::*;
+        let v = |key: &str, ct: &str, len: u64, exp: i64, at: jiff::Timestamp| {
+            b.verify_upload(key, ct, len, exp, sig, at)
+        };
+        assert_eq!(v("req/1/a.pdf", "application/pdf", 1234, exp, now), Ok(()));
+        assert_eq!(
+            v("req/1/b.pdf", "application/pdf", 1234, exp, now),
+            Err(BadSignature)
         );
-        assert!(
-            b.verify_upload("req/1/a.pdf", "image/png", exp, sig, now)
-                .is_err()
+        assert_eq!(
+            v("req/1/a.pdf", "image/png", 1234, exp, now),
+            Err(BadSignature)
         );
-        assert!(
-            b.verify_upload("req/1/a.pdf", "application/pdf", exp + 1, sig, now)
-                .is_err()
+        assert_eq!(
+            v("req/1/a.pdf", "application/pdf", 1235, exp, now),
+            Err(BadSignature)
+        );
+        assert_eq!(
+            v("req/1/a.pdf", "application/pdf", 1234, exp + 1, now),
+            Err(BadSignature)
         );
         let later = jiff::Timestamp::from_second(exp + 1).unwrap();
-        assert!(
-            b.verify_upload("req/1/a.pdf", "application/pdf", exp, sig, later)
-                .is_err()
+        assert_eq!(
+            v("req/1/a.pdf", "application/pdf", 1234, exp, later),
+            Err(Expired)
         );
+        assert_eq!(b.claim_upload(exp, sig, now), Ok(()));
+        assert_eq!(
+            b.claim_upload(exp, sig, now),
+            Err(Reused),
+            "a link is used once"
+        );
+
+        let link = b
+            .presign_get("req/1/a.pdf", "application/pdf", "relevé.pdf", now, 60)
+            .await
+            .unwrap();
+        assert_eq!(link.expires_at, now.as_second() + 60);
+        let q = url_query(&link.url);
+        assert_eq!(
+            b.verify_download("req/1/a.pdf", &q, now),
+            Ok(("application/pdf".to_owned(), "relevé.pdf".to_owned()))
+        );
+        assert_eq!(b.verify_download("req/1/b.pdf", &q, now), Err(BadSignature));
+        let mut html = q.clone();
+        html.insert("type".into(), "text%2Fhtml".into());
+        assert_eq!(
+            b.verify_download("req/1/a.pdf", &html, now),
+            Err(BadSignature)
+        );
+        let late = jiff::Timestamp::from_second(link.expires_at + 1).unwrap();
+        assert_eq!(b.verify_download("req/1/a.pdf", &q, late), Err(Expired));
     }
 
     #[tokio::test]
-    async fn s3_presigned_put_uploads_the_file() {
+    async fn s3_presigned_put_binds_length_and_type_and_get_downloads_as_attachment() {
         let Some(b) = crate::s3().await else { return };
         let now = jiff::Timestamp::now();
+        let png = b"\x89PNG\r\n\x1a\nfake-png-IEND".to_vec();
         let target = b
-            .presign_put("req/2/scan.png", "image/png", now, 300)
+            .presign_put("req/2/scan.png", "image/png", png.len() as u64, now, 300)
             .await
             .unwrap();
         assert!(target.url.contains("X-Amz-Signature="), "{}", target.url);
+        let signed = url_query(&target.url)
+            .get("X-Amz-SignedHeaders")
+            .cloned()
+            .unwrap_or_default();
+        assert!(signed.contains("content-length"), "{signed}");
+        assert!(signed.contains("content-type"), "{signed}");
+        assert!(target.url.contains("X-Amz-Expires=300"), "{}", target.url);
+        assert!(
+            !target.headers.contains_key("content-length"),
+            "a browser cannot set it: it sends the file's own length"
+        );
         let headers: Vec<(&str, &str)> = target
             .headers
             .iter()
             .map(|(k, v)| (k.as_str(), v.as_str()))
             .collect();
-        let png = b"\x89PNG\r\n\x1a\nfake-png-IEND".to_vec();
         let res = ep_tests::send("PUT", &target.url, &headers, png.clone()).await;
         assert_eq!(res.status, 200, "{}", res.text());
         let got = b.get("req/2/scan.png").await.unwrap().unwrap();
         assert_eq!(got.bytes, png);
         assert_eq!(got.content_type, "image/png");
+
+        let link = b
+            .presign_get("req/2/scan.png", "image/png", "reçu.png", now, 60)
+            .await
+            .unwrap();
+        assert_eq!(link.expires_at, now.as_second() + 60);
+        assert!(link.url.contains("X-Amz-Expires=60"), "{}", link.url);
+        assert!(
+            link.url.contains("response-content-disposition=attachment"),
+            "{}",
+            link.url
+        );
+        let res = ep_tests::send("GET", &link.url, &[], vec![]).await;
+        assert_eq!(res.status, 200, "{}", res.text());
+        assert_eq!(res.body, png);
+        assert_eq!(res.header("content-type").as_deref(), Some("image/png"));
+        let cd = res.header("content-disposition").unwrap_or_default();
+        assert!(cd.starts_with("attachment;"), "{cd}");
+        assert!(cd.contains("re_u.png"), "{cd}");
     }
 
     fn url_query(url: &str) -> std::collections::HashMap<String, String> {

@@ -28,6 +28,9 @@ pub struct Event {
     pub detail: Option<String>,
 }
 
+/// Actor of the events written by scheduled or event-driven work.
+pub const SYSTEM_ACTOR: &str = "system";
+
 pub fn audit_pk(org_id: &str) -> String {
     format!("AUDIT#{org_id}")
 }

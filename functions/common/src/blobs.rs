@@ -32,6 +32,39 @@ pub enum BlobError {
     NotFound,
 }
 
+/// Where a browser downloads a file directly (presigned GET), for a short time.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+pub struct DownloadLink {
+    pub url: String,
+    /// Unix seconds after which the link is refused.
+    pub expires_at: i64,
+}
+
+/// The `Content-Disposition` of a download: always `attachment` (the browser saves
+/// the file, never renders it in the portal's origin), with an ASCII fallback name
+/// and the UTF-8 name (RFC 6266, RFC 8187).
+pub fn attachment_disposition(file_name: &str) -> String {
+    let ascii: String = file_name
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    let mut encoded = String::new();
+    for b in file_name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_') {
+            encoded.push(b as char);
+        } else {
+            encoded.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{ascii}\"; filename*=UTF-8''{encoded}")
+}
+
 /// Object tags, e.g. the malware-scan status.
 pub type Tags = BTreeMap<String, String>;
 
@@ -62,14 +95,27 @@ pub trait Blobs: Send + Sync {
     async fn get(&self, key: &str) -> Result<Option<Blob>, BlobError>;
     /// Deleting a missing blob is not an error.
     async fn delete(&self, key: &str) -> Result<(), BlobError>;
-    /// A target where a browser may PUT the file until `expires_in_secs` from `now`.
+    /// A target where a browser may PUT the file until `expires_in_secs` from `now`:
+    /// the key, the content type and the exact length are part of the signature (a
+    /// body of another length, another key or another type is refused).
     async fn presign_put(
         &self,
         key: &str,
         content_type: &str,
+        content_length: u64,
         now: jiff::Timestamp,
         expires_in_secs: i64,
     ) -> Result<UploadTarget, BlobError>;
+    /// A link where a browser may GET the file until `expires_in_secs` from `now`,
+    /// answered with this content type and `Content-Disposition: attachment`.
+    async fn presign_get(
+        &self,
+        key: &str,
+        content_type: &str,
+        file_name: &str,
+        now: jiff::Timestamp,
+        expires_in_secs: i64,
+    ) -> Result<DownloadLink, BlobError>;
     /// Replaces the blob's tags. `NotFound` if the blob does not exist.
     async fn set_tags(&self, key: &str, tags: Tags) -> Result<(), BlobError>;
     async fn get_tags(&self, key: &str) -> Result<Tags, BlobError>;

@@ -29,8 +29,19 @@ pub struct Config {
     pub table_name: String,
     /// AWS: attachments bucket (`EP_ATTACHMENTS_BUCKET`).
     pub attachments_bucket: String,
-    /// Address of a clamd daemon, e.g. `127.0.0.1:3310` (`EP_CLAMD_ADDRESS`); none: built-in checks only.
+    /// Address of a clamd daemon, e.g. `127.0.0.1:3310` (`EP_CLAMD_ADDRESS`).
     pub clamd: Option<String>,
+    /// The malware engine run after the built-in checks (`EP_MALWARE_ENGINE`:
+    /// `clamd`, `guardduty` or `none`; default: clamd when `EP_CLAMD_ADDRESS` is set,
+    /// else GuardDuty on Lambda, else none).
+    pub malware_engine: MalwareEngine,
+    /// Validity of an upload link, seconds (`EP_UPLOAD_LINK_SECONDS`, 300).
+    pub upload_link_secs: i64,
+    /// Validity of a download link, seconds (`EP_DOWNLOAD_LINK_SECONDS`, 60).
+    pub download_link_secs: i64,
+    /// A file still being checked this long after its upload is reported
+    /// (`EP_SCAN_ALERT_MINUTES`, 30).
+    pub scan_alert_minutes: i64,
     /// Validity of account-creation and reset links, hours (`EP_LINK_TTL_HOURS`, 72).
     pub link_ttl_hours: i64,
     /// Session idle timeout, minutes (`EP_SESSION_IDLE_MINUTES`, 30).
@@ -57,6 +68,17 @@ pub struct Config {
     pub maintenance_batch: u32,
     /// Log format: `json` (Lambda) or `text` (`EP_LOG_FORMAT`).
     pub log_json: bool,
+}
+
+/// The malware engine that runs after the built-in content checks.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum MalwareEngine {
+    /// clamd over INSTREAM at this address: the verdict comes at once.
+    Clamd(String),
+    /// GuardDuty Malware Protection for S3: the verdict comes by an EventBridge event.
+    GuardDuty,
+    /// Built-in checks only (a development machine without clamd).
+    BuiltinOnly,
 }
 
 impl Config {
@@ -120,6 +142,31 @@ impl Config {
                 reason: "expected an email address",
             });
         }
+        let clamd = get("EP_CLAMD_ADDRESS")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        let on_lambda = get("AWS_LAMBDA_FUNCTION_NAME").is_some_and(|v| !v.is_empty());
+        let engine = text("EP_MALWARE_ENGINE", "");
+        let malware_engine = match (engine.as_str(), &clamd) {
+            ("clamd", Some(a)) | ("", Some(a)) => MalwareEngine::Clamd(a.clone()),
+            ("clamd", None) => {
+                return Err(ConfigError {
+                    var: "EP_MALWARE_ENGINE",
+                    value: engine,
+                    reason: "clamd needs EP_CLAMD_ADDRESS (host:port)",
+                });
+            }
+            ("guardduty", _) => MalwareEngine::GuardDuty,
+            ("", None) if on_lambda => MalwareEngine::GuardDuty,
+            ("none", _) | ("", None) => MalwareEngine::BuiltinOnly,
+            _ => {
+                return Err(ConfigError {
+                    var: "EP_MALWARE_ENGINE",
+                    value: engine,
+                    reason: "expected clamd, guardduty or none",
+                });
+            }
+        };
         let log = text("EP_LOG_FORMAT", "text");
         if log != "json" && log != "text" {
             return Err(ConfigError {
@@ -136,9 +183,11 @@ impl Config {
             listen,
             table_name: text("EP_TABLE", "espace-partenaires"),
             attachments_bucket: text("EP_ATTACHMENTS_BUCKET", "espace-partenaires-attachments"),
-            clamd: get("EP_CLAMD_ADDRESS")
-                .map(|v| v.trim().to_owned())
-                .filter(|v| !v.is_empty()),
+            clamd,
+            malware_engine,
+            upload_link_secs: int("EP_UPLOAD_LINK_SECONDS", 300, 30, 3600)?,
+            download_link_secs: int("EP_DOWNLOAD_LINK_SECONDS", 60, 10, 3600)?,
+            scan_alert_minutes: int("EP_SCAN_ALERT_MINUTES", 30, 5, 24 * 60)?,
             link_ttl_hours: int("EP_LINK_TTL_HOURS", 72, 1, 24 * 30)?,
             session_idle_minutes: int("EP_SESSION_IDLE_MINUTES", 30, 1, 24 * 60)?,
             session_absolute_hours: int("EP_SESSION_ABSOLUTE_HOURS", 12, 1, 24 * 7)?,
@@ -151,7 +200,7 @@ impl Config {
                 1024,
                 100 * 1024 * 1024,
             )? as u64,
-            attachment_max_count: int("EP_ATTACHMENT_MAX_COUNT", 5, 1, 50)? as u32,
+            attachment_max_count: int("EP_ATTACHMENT_MAX_COUNT", 5, 1, 10)? as u32,
             request_retention_months: int("EP_REQUEST_RETENTION_MONTHS", 12, 1, 120)?,
             audit_retention_months: int("EP_AUDIT_RETENTION_MONTHS", 12, 1, 120)?,
             email_retry_hours: int("EP_EMAIL_RETRY_HOURS", 24, 1, 24 * 14)?,
@@ -209,6 +258,8 @@ mod tests {
         assert_eq!(c.session_idle_minutes, 30);
         assert_eq!(c.session_absolute_hours, 12);
         assert_eq!(c.public_url, "http://127.0.0.1:8080");
+        assert_eq!(c.download_link_secs, 60);
+        assert_eq!(c.malware_engine, MalwareEngine::BuiltinOnly);
         assert!(!c.https());
     }
 
@@ -220,5 +271,20 @@ mod tests {
         assert_eq!(e.var, "EP_PUBLIC_URL");
         let e = cfg(&[("EP_ADMIN_EMAIL", "pas-une-adresse")]).unwrap_err();
         assert_eq!(e.var, "EP_ADMIN_EMAIL");
+        let e = cfg(&[("EP_MALWARE_ENGINE", "clamd")]).unwrap_err();
+        assert_eq!(e.var, "EP_MALWARE_ENGINE");
+    }
+
+    #[test]
+    fn the_malware_engine_follows_the_environment() {
+        let c = cfg(&[("EP_CLAMD_ADDRESS", "127.0.0.1:3310")]).unwrap();
+        assert_eq!(
+            c.malware_engine,
+            MalwareEngine::Clamd("127.0.0.1:3310".into())
+        );
+        let c = cfg(&[("AWS_LAMBDA_FUNCTION_NAME", "ep-attachments")]).unwrap();
+        assert_eq!(c.malware_engine, MalwareEngine::GuardDuty);
+        let c = cfg(&[("EP_MALWARE_ENGINE", "none"), ("EP_CLAMD_ADDRESS", "x:1")]).unwrap();
+        assert_eq!(c.malware_engine, MalwareEngine::BuiltinOnly);
     }
 }

@@ -1,6 +1,7 @@
 //! Shared library of every Espace Partenaires function: ports (Table, Blobs, Mailer,
 //! Scanner, Clock), their embedded and AWS adapters, configuration, HTTP helpers.
 
+pub mod attachments;
 pub mod audit;
 pub mod blobs;
 pub mod bootstrap;

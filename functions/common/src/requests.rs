@@ -89,8 +89,7 @@ pub struct RequestRecord {
     #[serde(default)]
     pub posted_on: Option<Date>,
     /// Document requests delivered through the portal: ids of the documents the
-    /// caisse attached to its answer. Filled by the attachments issue (upload,
-    /// scan, download); empty until then.
+    /// caisse attached (checked safe) when it answered.
     #[serde(default)]
     pub answer_documents: Vec<String>,
     pub state: RequestState,
@@ -146,6 +145,19 @@ pub struct ThreadEntry {
     /// `request` (the original message), `message`, `info_request`, `reply`, `answer`.
     pub kind: String,
     pub text: String,
+}
+
+/// The side `user` sees `rec` from: a user of its partner, or an agent of the caisse
+/// it is addressed to. Anyone else does not see it (404).
+pub fn side_of(user: &crate::users::User, rec: &RequestRecord) -> Option<Side> {
+    use crate::users::Role;
+    match user.role {
+        Role::Gestionnaire | Role::Technicien if user.org_id == rec.partner_id => {
+            Some(Side::Partner)
+        }
+        Role::Agent if user.org_id == rec.caisse_id => Some(Side::Caisse),
+        _ => None,
+    }
 }
 
 pub fn request_pk(id: &str) -> String {
@@ -356,26 +368,49 @@ pub async fn counts(
     })
 }
 
-/// A request and its thread, read with one query of its partition.
-pub async fn load(
+/// A request with everything in its partition.
+#[derive(Clone, Debug)]
+pub struct Loaded {
+    pub record: RequestRecord,
+    pub thread: Vec<ThreadEntry>,
+    pub attachments: Vec<crate::attachments::AttachmentRecord>,
+}
+
+/// A request, its thread and its attachments, read with one query of its partition.
+pub async fn load_full(
     table: &dyn crate::table::Table,
     id: &str,
-) -> Result<Option<(RequestRecord, Vec<ThreadEntry>)>, StoreError> {
+) -> Result<Option<Loaded>, StoreError> {
     if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric()) {
         return Ok(None);
     }
     let q = crate::table::Query::new(crate::table::Index::Table, request_pk(id))
-        .limit(ep_domain::request_form::THREAD_MAX as u32 + 1);
+        .limit(ep_domain::request_form::THREAD_MAX as u32 + 32);
     let items = table.query_all(&q).await?;
     let mut record = None;
     let mut thread = Vec::new();
+    let mut attachments = Vec::new();
     for item in &items {
         if item.sk() == META {
             record = Some(item.parse::<RequestRecord>()?);
         } else if item.sk().starts_with(MSG_PREFIX) {
             thread.push(item.parse::<ThreadEntry>()?);
+        } else if item.sk().starts_with(crate::attachments::ATT_PREFIX) {
+            attachments.push(item.parse()?);
         }
     }
     thread.sort_by_key(|t| t.seq);
-    Ok(record.map(|r| (r, thread)))
+    Ok(record.map(|record| Loaded {
+        record,
+        thread,
+        attachments,
+    }))
+}
+
+/// A request and its thread, read with one query of its partition.
+pub async fn load(
+    table: &dyn crate::table::Table,
+    id: &str,
+) -> Result<Option<(RequestRecord, Vec<ThreadEntry>)>, StoreError> {
+    Ok(load_full(table, id).await?.map(|l| (l.record, l.thread)))
 }

@@ -1,6 +1,8 @@
 //! The Scanner port: content checks that always run (type from magic bytes, active
-//! content in PDFs, the EICAR test string), then a malware engine where one is
-//! configured: `clamd` over its INSTREAM protocol.
+//! content in PDFs, polyglots, truncated files, the EICAR test string), then the
+//! malware engine of the configuration: `clamd` over its INSTREAM protocol (answer
+//! now), or GuardDuty Malware Protection for S3 (answer later, by an EventBridge
+//! event to the attachments function).
 
 use async_trait::async_trait;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -15,6 +17,37 @@ pub enum FileKind {
 }
 
 impl FileKind {
+    pub const ALL: [FileKind; 3] = [FileKind::Pdf, FileKind::Jpeg, FileKind::Png];
+
+    /// The kind of a declared content type (`None`: not accepted).
+    pub fn from_content_type(ct: &str) -> Option<FileKind> {
+        let base = ct
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        FileKind::ALL.into_iter().find(|k| k.content_type() == base)
+    }
+
+    /// How the type is named to users.
+    pub fn label(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "un document PDF",
+            FileKind::Jpeg => "une image JPEG",
+            FileKind::Png => "une image PNG",
+        }
+    }
+
+    /// The file-name extension of the type.
+    pub fn extension(self) -> &'static str {
+        match self {
+            FileKind::Pdf => "pdf",
+            FileKind::Jpeg => "jpg",
+            FileKind::Png => "png",
+        }
+    }
+
     pub fn content_type(self) -> &'static str {
         match self {
             FileKind::Pdf => "application/pdf",
@@ -33,6 +66,8 @@ pub enum Verdict {
     Rejected(String),
     /// The malware engine found something (signature name, for the audit trail).
     Infected(String),
+    /// The built-in checks passed; the malware engine answers later (GuardDuty).
+    Deferred(FileKind),
 }
 
 #[derive(Debug, thiserror::Error, Clone, PartialEq, Eq)]
@@ -66,49 +101,107 @@ fn contains(hay: &[u8], needle: &[u8]) -> bool {
 }
 
 /// PDF names that run code or open other content when the file is opened.
-const PDF_ACTIVE: [&[u8]; 6] = [
-    b"/JavaScript",
-    b"/JS",
-    b"/Launch",
-    b"/EmbeddedFile",
-    b"/RichMedia",
-    b"/XFA",
+const PDF_ACTIVE: [&[u8]; 8] = [
+    b"JavaScript",
+    b"JS",
+    b"OpenAction",
+    b"Launch",
+    b"EmbeddedFile",
+    b"EmbeddedFiles",
+    b"RichMedia",
+    b"XFA",
 ];
 
-/// Checks that need no engine. `None` means "nothing found here".
+/// Whether the PDF uses one of [`PDF_ACTIVE`]'s names, written plainly or with `#xx`
+/// escapes (`/J#61vaScript` is `/JavaScript` to a PDF reader).
+fn pdf_has_active_name(bytes: &[u8]) -> bool {
+    let delimiter = |b: u8| b.is_ascii_whitespace() || b"()<>[]{}/%".contains(&b);
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] != b'/' {
+            i += 1;
+            continue;
+        }
+        let mut name = Vec::new();
+        let mut j = i + 1;
+        while j < bytes.len() && !delimiter(bytes[j]) && name.len() <= 32 {
+            if bytes[j] == b'#'
+                && let Some(h) = bytes.get(j + 1..j + 3)
+                && let Ok(v) = u8::from_str_radix(&String::from_utf8_lossy(h), 16)
+            {
+                name.push(v);
+                j += 3;
+                continue;
+            }
+            name.push(bytes[j]);
+            j += 1;
+        }
+        if PDF_ACTIVE.contains(&name.as_slice()) {
+            return true;
+        }
+        i = j.max(i + 1);
+    }
+    false
+}
+
+/// A second format inside the file (a « polyglot », valid as two types): a ZIP
+/// archive (its end record, which ZIP readers look for at the end of any file), or
+/// a PDF header in an image (PDF readers look for it in the first 1024 bytes).
+fn second_format(bytes: &[u8], kind: FileKind) -> Option<&'static str> {
+    let tail = &bytes[bytes.len().saturating_sub(65_557)..];
+    if contains(tail, b"PK\x05\x06") {
+        return Some("une archive ZIP");
+    }
+    if kind != FileKind::Pdf && contains(&bytes[..bytes.len().min(1024)], b"%PDF-") {
+        return Some("un document PDF");
+    }
+    None
+}
+
+fn rejected(reason: &str) -> Verdict {
+    Verdict::Rejected(reason.to_owned())
+}
+
+/// Checks that need no engine: the file's kind, or the verdict that stops it.
 pub fn builtin_checks(bytes: &[u8]) -> Result<FileKind, Verdict> {
     if contains(bytes, EICAR) {
         return Err(Verdict::Infected("EICAR-Test-File".into()));
     }
     let Some(kind) = sniff(bytes) else {
-        return Err(Verdict::Rejected(
-            "Le fichier n'est ni un PDF, ni une image JPEG, ni une image PNG : seuls ces formats sont acceptés.".into(),
+        return Err(rejected(
+            "Le fichier n'est ni un PDF, ni une image JPEG, ni une image PNG (son contenu a été vérifié, pas son nom) : seuls ces formats sont acceptés.",
         ));
     };
+    if let Some(other) = second_format(bytes, kind) {
+        return Err(Verdict::Rejected(format!(
+            "Le fichier est à la fois {} et {other} (fichier « polyglotte », un montage qui sert à dissimuler un contenu) : enregistrez-le de nouveau depuis son logiciel d'origine ou numérisez le document, puis réessayez.",
+            kind.label()
+        )));
+    }
     match kind {
         FileKind::Pdf => {
             if !contains(&bytes[bytes.len().saturating_sub(1024)..], b"%%EOF") {
-                return Err(Verdict::Rejected(
-                    "Le fichier PDF est illisible ou incomplet : enregistrez-le de nouveau puis réessayez.".into(),
+                return Err(rejected(
+                    "Le fichier PDF est illisible ou incomplet : enregistrez-le de nouveau puis réessayez.",
                 ));
             }
-            if PDF_ACTIVE.iter().any(|n| contains(bytes, n)) {
-                return Err(Verdict::Rejected(
-                    "Le fichier PDF contient du contenu actif (script, fichier joint ou lancement de programme) : imprimez-le en PDF ou numérisez-le, puis réessayez.".into(),
+            if pdf_has_active_name(bytes) {
+                return Err(rejected(
+                    "Le fichier PDF contient du contenu actif (script, action à l'ouverture, fichier joint ou lancement de programme) : imprimez-le en PDF ou numérisez-le, puis réessayez.",
                 ));
             }
         }
         FileKind::Jpeg => {
             if !bytes.ends_with(&[0xFF, 0xD9]) {
-                return Err(Verdict::Rejected(
-                    "L'image JPEG est illisible ou incomplète : enregistrez-la de nouveau puis réessayez.".into(),
+                return Err(rejected(
+                    "L'image JPEG est illisible ou incomplète : enregistrez-la de nouveau puis réessayez.",
                 ));
             }
         }
         FileKind::Png => {
             if !contains(&bytes[bytes.len().saturating_sub(16)..], b"IEND") {
-                return Err(Verdict::Rejected(
-                    "L'image PNG est illisible ou incomplète : enregistrez-la de nouveau puis réessayez.".into(),
+                return Err(rejected(
+                    "L'image PNG est illisible ou incomplète : enregistrez-la de nouveau puis réessayez.",
                 ));
             }
         }
@@ -199,13 +292,28 @@ impl Scanner for ClamdScanner {
     }
 }
 
-/// The scanner the configuration asks for: clamd when `EP_CLAMD_ADDRESS` is set,
-/// the built-in checks alone otherwise.
+/// Built-in checks now; GuardDuty Malware Protection for S3 scans the stored object
+/// and its result reaches the attachments function later (EventBridge).
+pub struct GuardDutyScanner;
+
+#[async_trait]
+impl Scanner for GuardDutyScanner {
+    async fn scan(&self, bytes: &[u8]) -> Result<Verdict, ScanError> {
+        Ok(match builtin_checks(bytes) {
+            Ok(kind) => Verdict::Deferred(kind),
+            Err(v) => v,
+        })
+    }
+}
+
+/// The scanner the configuration asks for (`Config::malware_engine`).
 pub fn from_config(config: &crate::config::Config) -> std::sync::Arc<dyn Scanner> {
-    match &config.clamd {
-        Some(address) => std::sync::Arc::new(ClamdScanner {
+    use crate::config::MalwareEngine;
+    match &config.malware_engine {
+        MalwareEngine::Clamd(address) => std::sync::Arc::new(ClamdScanner {
             address: address.clone(),
         }),
-        None => std::sync::Arc::new(BuiltinScanner),
+        MalwareEngine::GuardDuty => std::sync::Arc::new(GuardDutyScanner),
+        MalwareEngine::BuiltinOnly => std::sync::Arc::new(BuiltinScanner),
     }
 }

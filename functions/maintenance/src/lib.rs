@@ -16,7 +16,10 @@
 //! | convention end | `DUE#convention_end` | partner without another active convention: its accounts inactivated; the convention `ended` |
 //! | scheduled inactivation | `DUE#inactivation` | gestionnaire inactivated on the wanted date (techniciens re-attached), or the request rejected |
 //! | purge | `DUE#purge` | 6 months after inactivation: account and identifiant deleted, personal data blanked in the items pointing to it |
-//! | request purge | `DUE#request_purge` | closed requests, `request_retention_months` after closing: record, thread, index items, reference deleted, counts updated |
+//! | request purge | `DUE#request_purge` | closed requests, `request_retention_months` after closing: attachments and their blobs, record, thread, index items, reference deleted, counts updated |
+//! | upload slots | `DUE#attachment_slot` | slots never confirmed, at their expiry: record and any uploaded bytes deleted |
+//! | stalled scans | `DUE#attachment_scan` | files still `pending` `scan_alert_minutes` after upload: flagged, alert logged, audit event; never released |
+//! | blob deletions | `DUE#blob_delete` | blobs of refused, removed or purged files not yet deleted (and a last sweep of upload keys after their link expired) |
 //! | password reminder | `DUE#password_reminder` | one email 15 days *(config)* before expiry |
 //! | overdue habilitation | `DUE#hab_overdue` | one alert email per request to the caisse's active agents |
 //! | sessions, links, throttles | `DUE#session`, `DUE#token`, `DUE#throttle` | deleted once expired |
@@ -26,6 +29,7 @@
 //!
 //! Logs carry ids and counts only.
 
+mod attachments;
 mod cleanup;
 mod conventions;
 mod due;
@@ -73,6 +77,12 @@ pub struct RunReport {
     pub purge: Counts,
     /// Closed requests deleted at the end of their retention.
     pub request_purge: Counts,
+    /// Upload slots never confirmed, deleted at their expiry.
+    pub attachment_slots: Counts,
+    /// Files whose malware scan result never came, reported.
+    pub attachment_scans: Counts,
+    /// Recorded blob deletions done.
+    pub blob_deletions: Counts,
     /// Password-expiry reminders (closed: rescheduled after a password change, or
     /// already expired).
     pub password_reminder: Counts,
@@ -143,6 +153,9 @@ async fn run_kinds(ctx: &Ctx, report: &mut RunReport) -> Result<(), StoreError> 
     report.inactivation = inactivations::run(&mut k).await?;
     report.purge = purge::run(&mut k).await?;
     report.request_purge = request_purge::run(&mut k).await?;
+    report.attachment_slots = attachments::slots(&mut k).await?;
+    report.attachment_scans = attachments::stalled_scans(&mut k).await?;
+    report.blob_deletions = attachments::blob_deletions(&mut k).await?;
     report.password_reminder = reminders::password_reminders(&mut k).await?;
     let (c, emails) = reminders::overdue_habilitations(&mut k).await?;
     report.hab_overdue = c;

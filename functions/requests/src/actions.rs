@@ -5,9 +5,10 @@
 //! transaction (record, thread entry, index items, counts, audit, emails).
 
 use ep_common::Ctx;
+use ep_common::attachments::{AttachmentRecord, AttachmentState, page_fields};
 use ep_common::http::Problem;
 use ep_common::requests::{
-    RequestRecord, Side, StateEvent, ThreadEntry, counts, load, msg_sk, request_pk,
+    RequestRecord, Side, StateEvent, ThreadEntry, counts, load_full, msg_sk, request_pk,
 };
 use ep_common::sessions::Authed;
 use ep_common::table::{Cond, Item};
@@ -52,15 +53,32 @@ pub fn available(rec: &RequestRecord, side: Side, user_id: &str) -> Vec<&'static
 
 /// The request page, for a user of its partner or an agent of its caisse (404 else).
 pub async fn detail(ctx: &Ctx, authed: &Authed, id: &str) -> Result<Value, Problem> {
-    let (rec, thread) = load(ctx.table.as_ref(), id)
+    let loaded = load_full(ctx.table.as_ref(), id)
         .await?
         .ok_or_else(Problem::not_found)?;
-    let side = side_of(authed, &rec).ok_or_else(Problem::not_found)?;
-    Ok(views::detail(
-        &rec,
-        &thread,
-        &available(&rec, side, &authed.user.id),
-    ))
+    let (rec, thread) = (&loaded.record, &loaded.thread);
+    let side = side_of(authed, rec).ok_or_else(Problem::not_found)?;
+    let mut page = views::detail(rec, thread, &available(rec, side, &authed.user.id));
+    let fields = page_fields(
+        &ctx.config,
+        rec,
+        &loaded.attachments,
+        side,
+        &authed.user.id,
+        ctx.now(),
+    );
+    views::with_attachments(&mut page, fields);
+    Ok(page)
+}
+
+/// The ids of the documents the caisse attached to `rec` and that were checked safe.
+fn safe_caisse_documents(atts: &[AttachmentRecord]) -> Vec<String> {
+    let mut docs: Vec<&AttachmentRecord> = atts
+        .iter()
+        .filter(|a| a.side == Side::Caisse && a.state == AttachmentState::Safe)
+        .collect();
+    docs.sort_by_key(|a| a.created_at);
+    docs.into_iter().map(|a| a.id.clone()).collect()
 }
 
 /// What an action does, decided from the request as read.
@@ -85,6 +103,7 @@ fn plan(
     user_id: &str,
     body: &ActionBody,
     today: Date,
+    documents: &[String],
 ) -> Result<Plan, Problem> {
     use RequestState::*;
     let step = |to| transition(rec.state, to, who).map_err(refused);
@@ -198,8 +217,14 @@ fn plan(
                     ..none
                 }
             } else {
-                // Portal delivery: the document will be attached to this answer
-                // (attachments issue); the answer's message is required either way.
+                let portal =
+                    rec.kind == "document" && rec.delivery_mode.as_deref() == Some("portal");
+                if portal && documents.is_empty() {
+                    return Err(not_now(
+                        "request.document_missing",
+                        "Joignez d'abord le document demandé à la demande (« Pièces jointes ») et attendez qu'il soit vérifié : la réponse à une demande de document le transmet au partenaire.",
+                    ));
+                }
                 Plan {
                     to,
                     entry: Some(("answer", message(body)?)),
@@ -258,9 +283,11 @@ async fn action<'a>(
     body: &ActionBody,
 ) -> Result<(Tx<'a>, Value), Problem> {
     let user = &authed.user;
-    let (rec, mut thread) = load(ctx.table.as_ref(), id)
+    let loaded = load_full(ctx.table.as_ref(), id)
         .await?
         .ok_or_else(Problem::not_found)?;
+    let (rec, mut thread) = (loaded.record, loaded.thread);
+    let documents = safe_caisse_documents(&loaded.attachments);
     let side = side_of(authed, &rec).ok_or_else(Problem::not_found)?;
     let now = ctx.now();
     let plan = plan(
@@ -270,8 +297,12 @@ async fn action<'a>(
         &user.id,
         body,
         paris_date(now),
+        &documents,
     )?;
     let mut next = applied(&rec, &plan, user, side, now);
+    if plan.to == Some(RequestState::Answered) && rec.delivery_mode.as_deref() == Some("portal") {
+        next.answer_documents = documents.clone();
+    }
     let entry = plan.entry.as_ref().map(|(kind, text)| ThreadEntry {
         seq: rec.thread_len + 1,
         at: now,
@@ -301,7 +332,9 @@ async fn action<'a>(
     }
     tx.audit(&rec.caisse_id, &user.id, plan.audit, Some(&rec.id))?;
     notify_concerned(ctx, &mut tx, &next, &thread, side, &plan).await?;
-    let page = views::detail(&next, &thread, &available(&next, side, &user.id));
+    let mut page = views::detail(&next, &thread, &available(&next, side, &user.id));
+    let fields = page_fields(&ctx.config, &next, &loaded.attachments, side, &user.id, now);
+    views::with_attachments(&mut page, fields);
     Ok((tx, page))
 }
 

@@ -39,7 +39,10 @@ pub async fn submit(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
     let body: Value = parse_json(req)?;
     let (rec, thread) = submit::submit(ctx, a, &body).await?;
     let side = ep_common::requests::Side::Partner;
-    let page = views::detail(&rec, &thread, &actions::available(&rec, side, &a.user.id));
+    let mut page = views::detail(&rec, &thread, &actions::available(&rec, side, &a.user.id));
+    let fields =
+        ep_common::attachments::page_fields(&ctx.config, &rec, &[], side, &a.user.id, ctx.now());
+    views::with_attachments(&mut page, fields);
     Ok(json(201, &page))
 }
 

@@ -22,12 +22,7 @@ pub const ATTEMPTS: usize = 3;
 /// The side `authed` sees `rec` from: a user of its partner, or an agent of the caisse
 /// it is addressed to. Anyone else does not see it (404).
 pub fn side_of(authed: &Authed, rec: &RequestRecord) -> Option<Side> {
-    let u = &authed.user;
-    match u.role {
-        Role::Gestionnaire | Role::Technicien if u.org_id == rec.partner_id => Some(Side::Partner),
-        Role::Agent if u.org_id == rec.caisse_id => Some(Side::Caisse),
-        _ => None,
-    }
+    ep_common::requests::side_of(&authed.user, rec)
 }
 
 /// The domain actor of a user on a side.

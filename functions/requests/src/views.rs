@@ -65,6 +65,7 @@ pub fn detail(rec: &RequestRecord, thread: &[ThreadEntry], actions: &[&str]) -> 
         "delivery_mode": rec.delivery_mode,
         "delivery_label": rec.delivery_mode.as_deref().map(delivery_label),
         "posted_on": rec.posted_on.map(|d| d.to_string()),
+        "answer_documents": rec.answer_documents,
         "thread": thread.iter().map(|t| json!({
             "id": format!("{:03}", t.seq),
             "at": t.at,
@@ -86,6 +87,15 @@ pub fn detail(rec: &RequestRecord, thread: &[ThreadEntry], actions: &[&str]) -> 
         base.extend(more);
     }
     v
+}
+
+/// Adds `attachments` and `attachment_limits` (contract
+/// `notes/attachments-contract.md`) to a request page.
+pub fn with_attachments(page: &mut Value, (list, limits): (Value, Value)) {
+    if let Value::Object(map) = page {
+        map.insert("attachments".into(), list);
+        map.insert("attachment_limits".into(), limits);
+    }
 }
 
 fn side_code(s: Side) -> &'static str {

@@ -3,30 +3,36 @@
 //! Gateway v2's shape), runs the scheduled function on the template's rate, and
 //! stores everything in one data directory (SQLite, files, an outbox of `.eml`).
 
+mod dev;
+mod event;
+mod links;
 pub mod registry;
 pub mod router;
 pub mod statics;
 pub mod template;
+
+use dev::*;
+pub use dev::{dev_pages_allowed, is_loopback_host};
+use event::*;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use base64::Engine;
 use ep_common::Ctx;
 use ep_common::clock::Clock;
 use ep_common::config::Config;
 use ep_common::embedded::{self, DirBlobs, Embedded};
 use ep_common::http::Problem;
-use http_body_util::{BodyExt, Full, Limited};
+use http_body_util::Full;
 use hyper::body::{Bytes, Incoming};
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioExecutor, TokioIo};
 use lambda_http::Body;
 
 use crate::registry::FunctionImpl;
-use crate::router::{RouteResult, Router};
+use crate::router::Router;
 use crate::template::FunctionDef;
 
 /// Largest API request body (API Gateway's payload limit is 10 MB).
@@ -47,7 +53,7 @@ pub enum StartError {
 }
 
 /// How to run.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct Options {
     /// The static site (default `site`).
     pub site_dir: PathBuf,
@@ -61,35 +67,9 @@ pub struct Options {
     pub public_url_from_bind: bool,
     /// Development clock that `/_dev/clock` moves forward (`EP_DEV_CLOCK=1`).
     pub dev_clock: Option<Arc<ep_common::clock::OffsetClock>>,
-}
-
-/// True for `localhost`, an address of 127.0.0.0/8 or `::1` (brackets allowed).
-pub fn is_loopback_host(host: &str) -> bool {
-    let h = host.trim_start_matches('[').trim_end_matches(']');
-    h.eq_ignore_ascii_case("localhost")
-        || h.eq_ignore_ascii_case("localhost.")
-        || h.parse::<std::net::IpAddr>()
-            .is_ok_and(|ip| ip.is_loopback())
-}
-
-/// Development pages are enabled only when the public URL's host (parsed: not a
-/// prefix match, so `http://localhost.example.org` or `http://localhost@host` do not
-/// pass) AND the listen address are loopback, whatever the scheme
-/// (`https://127.0.0.1:8443` passes).
-pub fn dev_pages_allowed(public_url: &str, listen: &str) -> bool {
-    let url_host_ok = public_url
-        .parse::<http::Uri>()
-        .ok()
-        .filter(|u| matches!(u.scheme_str(), Some("http" | "https")))
-        .and_then(|u| u.authority().cloned())
-        .is_some_and(|a| !a.as_str().contains('@') && is_loopback_host(a.host()));
-    let listen_ok = match listen.parse::<SocketAddr>() {
-        Ok(addr) => addr.ip().is_loopback(),
-        Err(_) => listen
-            .rsplit_once(':')
-            .is_some_and(|(host, port)| port.parse::<u16>().is_ok() && is_loopback_host(host)),
-    };
-    url_host_ok && listen_ok
+    /// Another blob store for the handlers (tests: S3 on moto); the gateway's own
+    /// `/_local/blobs/` links keep using the data directory.
+    pub blobs: Option<Arc<dyn ep_common::blobs::Blobs>>,
 }
 
 impl Options {
@@ -101,6 +81,7 @@ impl Options {
             dev_pages: local,
             public_url_from_bind: false,
             dev_clock: None,
+            blobs: None,
         }
     }
 }
@@ -218,7 +199,11 @@ pub async fn start(
         config.public_url = format!("http://{addr}");
     }
 
-    let emb = Arc::new(embedded::open(config, clock)?);
+    let mut emb = embedded::open(config, clock)?;
+    if let Some(b) = options.blobs.clone() {
+        emb.ctx.blobs = b;
+    }
+    let emb = Arc::new(emb);
     let ctx = emb.ctx.clone();
     let created_admin = ep_common::bootstrap::ensure_admin(&ctx)
         .await
@@ -319,7 +304,7 @@ async fn serve(st: Arc<State>, req: hyper::Request<Incoming>, peer: SocketAddr) 
     }
     if let Some(key) = path.strip_prefix(embedded::blobs::UPLOAD_PATH) {
         let key = key.to_owned();
-        return upload(st, req, &key).await;
+        return links::upload(st, req, &key).await;
     }
     if path.starts_with("/_dev/") {
         if st.dev_pages {
@@ -365,376 +350,4 @@ async fn static_file(st: &State, path: &str) -> HyperResponse {
         }
         Err(_) => plain(404, "text/plain; charset=utf-8", "Page introuvable"),
     }
-}
-
-/// Builds the API Gateway v2 (payload 2.0) event of a request, exactly as AWS sends
-/// it to a Lambda, then lets `lambda_http` turn it into the handler's request.
-fn api_event(
-    parts: &http::request::Parts,
-    body: &[u8],
-    route_key: &str,
-    params: &std::collections::HashMap<String, String>,
-    peer: SocketAddr,
-    now: jiff::Timestamp,
-) -> serde_json::Value {
-    let mut headers = serde_json::Map::new();
-    let mut cookies = Vec::new();
-    for (name, value) in &parts.headers {
-        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
-        if name == http::header::COOKIE {
-            cookies.extend(
-                v.split(';')
-                    .map(|c| c.trim().to_owned())
-                    .filter(|c| !c.is_empty()),
-            );
-            continue;
-        }
-        let key = name.as_str().to_ascii_lowercase();
-        match headers.get_mut(&key) {
-            Some(serde_json::Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(&v);
-            }
-            _ => {
-                headers.insert(key, serde_json::Value::String(v));
-            }
-        }
-    }
-    let raw_query = parts.uri.query().unwrap_or("").to_owned();
-    let content_type = parts
-        .headers
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let textual = content_type.starts_with("application/json")
-        || content_type.starts_with("text/")
-        || content_type.starts_with("application/x-www-form-urlencoded");
-    let (body_value, is_b64) = if body.is_empty() {
-        (serde_json::Value::Null, false)
-    } else if let (true, Ok(text)) = (textual, std::str::from_utf8(body)) {
-        (serde_json::Value::String(text.to_owned()), false)
-    } else {
-        (
-            serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
-            true,
-        )
-    };
-    let request_id = ep_common::ids::new_id();
-    let mut event = serde_json::json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": parts.uri.path(),
-        "rawQueryString": raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "local",
-            "apiId": "local",
-            "domainName": parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost"),
-            "domainPrefix": "local",
-            "http": {
-                "method": parts.method.as_str(),
-                "path": parts.uri.path(),
-                "protocol": "HTTP/1.1",
-                "sourceIp": peer.ip().to_string(),
-                "userAgent": parts.headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or(""),
-            },
-            "requestId": request_id,
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-            "timeEpoch": now.as_millisecond(),
-        },
-        "isBase64Encoded": is_b64,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = serde_json::json!(cookies);
-    }
-    if !params.is_empty() {
-        event["pathParameters"] = serde_json::json!(params);
-    }
-    if !body_value.is_null() {
-        event["body"] = body_value;
-    }
-    event
-}
-
-async fn read_body(body: Incoming, limit: usize) -> Result<Bytes, HyperResponse> {
-    match Limited::new(body, limit).collect().await {
-        Ok(c) => Ok(c.to_bytes()),
-        Err(_) => Err(to_hyper(
-            Problem::new(
-                413,
-                "body.too_large",
-                "Envoi trop volumineux",
-                "La demande dépasse la taille autorisée : réduisez la taille des fichiers ou du texte.",
-            )
-            .into_response(),
-        )),
-    }
-}
-
-async fn api(st: Arc<State>, req: hyper::Request<Incoming>, peer: SocketAddr) -> HyperResponse {
-    let (parts, body) = req.into_parts();
-    let matched = match st.router.route(parts.method.as_str(), parts.uri.path()) {
-        RouteResult::Found(m) => m,
-        RouteResult::MethodNotAllowed => {
-            return to_hyper(Problem::method_not_allowed().into_response());
-        }
-        RouteResult::NotFound => return to_hyper(Problem::not_found().into_response()),
-    };
-    let bytes = match read_body(body, MAX_API_BODY).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    let event = api_event(
-        &parts,
-        &bytes,
-        &matched.route_key,
-        &matched.params,
-        peer,
-        st.ctx.now(),
-    );
-    let request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = %e, "could not build the API Gateway event");
-            return to_hyper(
-                Problem::bad_request("request.invalid", "La demande n'a pas pu être lue.")
-                    .into_response(),
-            );
-        }
-    };
-    let handler = st.impls[matched.function].http;
-    let ctx = st.ctx.clone();
-    match tokio::spawn(async move { handler(ctx, request).await }).await {
-        Ok(res) => to_hyper(res),
-        Err(e) => {
-            tracing::error!(route = %matched.route_key, error = %e, "handler failed");
-            let p = Problem::new(
-                500,
-                "internal",
-                "Erreur interne",
-                "Une erreur inattendue est survenue. Rien n'a été enregistré : réessayez, et si cela se reproduit, contactez le support.",
-            );
-            to_hyper(p.into_response())
-        }
-    }
-}
-
-/// Receives a presigned upload (the local stand-in for S3's presigned PUT).
-async fn upload(st: Arc<State>, req: hyper::Request<Incoming>, key: &str) -> HyperResponse {
-    if req.method() != hyper::Method::PUT {
-        return to_hyper(Problem::method_not_allowed().into_response());
-    }
-    let query: std::collections::HashMap<String, String> = req
-        .uri()
-        .query()
-        .unwrap_or("")
-        .split('&')
-        .filter_map(|kv| kv.split_once('='))
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .collect();
-    let content_type = req
-        .headers()
-        .get(http::header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_owned();
-    let expires = query
-        .get("expires")
-        .and_then(|v| v.parse::<i64>().ok())
-        .unwrap_or(0);
-    let signature = query.get("signature").cloned().unwrap_or_default();
-    let denied = || {
-        to_hyper(
-            Problem::new(
-                403,
-                "upload.denied",
-                "Envoi refusé",
-                "Le lien d'envoi du fichier est invalide ou a expiré : recommencez l'ajout de la pièce jointe.",
-            )
-            .into_response(),
-        )
-    };
-    if st
-        .blobs
-        .verify_upload(key, &content_type, expires, &signature, st.ctx.now())
-        .is_err()
-    {
-        return denied();
-    }
-    let limit = st.ctx.config.attachment_max_bytes as usize;
-    let bytes = match read_body(req.into_body(), limit).await {
-        Ok(b) => b,
-        Err(res) => return res,
-    };
-    use ep_common::blobs::Blobs;
-    match st.blobs.put(key, bytes.to_vec(), &content_type).await {
-        Ok(()) => plain(200, "text/plain; charset=utf-8", ""),
-        Err(e) => {
-            tracing::error!(error = %e, "local upload failed");
-            to_hyper(Problem::unavailable().into_response())
-        }
-    }
-}
-
-fn escape(s: &str) -> String {
-    s.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
-/// Makes the http(s) URLs of a text clickable (the text is escaped first).
-fn linkify(text: &str) -> String {
-    let mut out = String::new();
-    for (i, line) in text.split('\n').enumerate() {
-        if i > 0 {
-            out.push('\n');
-        }
-        let words: Vec<String> = line
-            .split(' ')
-            .map(|w| {
-                if w.starts_with("http://") || w.starts_with("https://") {
-                    let e = escape(w);
-                    format!("<a href=\"{e}\">{e}</a>")
-                } else {
-                    escape(w)
-                }
-            })
-            .collect();
-        out.push_str(&words.join(" "));
-    }
-    out
-}
-
-/// Development-only page: the emails the embedded mailer wrote, newest first.
-fn outbox_page(st: &State) -> HyperResponse {
-    use ep_common::mail::{decode_header, header_of, text_part};
-    let entries = match embedded::list_outbox(&st.outbox_dir) {
-        Ok(e) => e,
-        Err(e) => {
-            tracing::error!(error = %e, "outbox unreadable");
-            Vec::new()
-        }
-    };
-    let mut items = String::new();
-    for e in entries.iter().rev() {
-        let subject = header_of(&e.raw, "Subject")
-            .map(|s| decode_header(&s))
-            .unwrap_or_default();
-        let to = header_of(&e.raw, "To")
-            .map(|s| decode_header(&s))
-            .unwrap_or_default();
-        let date = header_of(&e.raw, "Date").unwrap_or_default();
-        let body = text_part(&e.raw).unwrap_or_else(|| "(message illisible)".into());
-        items.push_str(&format!(
-            "<li class=\"carte\"><h2>{}</h2><p class=\"meta\">À : {} — {}</p><pre>{}</pre><p class=\"meta\">Fichier : {}</p></li>\n",
-            escape(&subject),
-            escape(&to),
-            escape(&date),
-            linkify(&body),
-            escape(&e.file)
-        ));
-    }
-    if items.is_empty() {
-        items.push_str("<li>Aucun courriel pour l'instant.</li>");
-    }
-    let html = format!(
-        "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
-<title>Courriels envoyés (développement) – Espace Partenaires</title>\
-<link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body><main id=\"contenu\" class=\"page\">\
-<h1>Courriels envoyés (développement)</h1>\
-<p>Cette page n'existe que sur un poste de développement : elle montre les courriels que le portail a écrits dans <code>{}</code>, du plus récent au plus ancien.</p>\
-<ul class=\"courriels\">{}</ul></main></body></html>",
-        escape(&st.outbox_dir.display().to_string()),
-        items
-    );
-    plain(200, "text/html; charset=utf-8", html)
-}
-
-/// Development only: the outbox as JSON (`[{file, to, subject, text}]`, oldest first),
-/// for browser tests that follow emailed links.
-fn outbox_json(st: &State) -> HyperResponse {
-    use ep_common::mail::{decode_header, header_of, text_part};
-    let entries = embedded::list_outbox(&st.outbox_dir).unwrap_or_default();
-    let list: Vec<serde_json::Value> = entries
-        .iter()
-        .map(|e| {
-            serde_json::json!({
-                "file": e.file,
-                "to": header_of(&e.raw, "To").map(|s| decode_header(&s)),
-                "subject": header_of(&e.raw, "Subject").map(|s| decode_header(&s)),
-                "text": text_part(&e.raw),
-            })
-        })
-        .collect();
-    plain(
-        200,
-        "application/json",
-        serde_json::to_string(&list).unwrap_or_default(),
-    )
-}
-
-/// A development write must come from the portal's own pages, like every API write
-/// (`check_origin`): 403 otherwise.
-fn dev_origin_refused(st: &State, req: &hyper::Request<Incoming>) -> Option<HyperResponse> {
-    let origin = req
-        .headers()
-        .get(http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    let ok = origin.is_some_and(|o| o.trim_end_matches('/') == st.ctx.config.public_url);
-    (!ok).then(|| {
-        to_hyper(
-            Problem::new(
-                403,
-                "origin",
-                "Origine refusée",
-                "Cette action de développement doit être faite depuis les pages du portail (en-tête Origin du portail).",
-            )
-            .into_response(),
-        )
-    })
-}
-
-/// Development only: runs the scheduled maintenance function once, now, and answers
-/// its report (counts only) as JSON.
-async fn dev_maintenance(st: &State, req: hyper::Request<Incoming>) -> HyperResponse {
-    if let Some(refused) = dev_origin_refused(st, &req) {
-        return refused;
-    }
-    match ep_maintenance::run(&st.ctx).await {
-        Ok(report) => plain(
-            200,
-            "application/json",
-            serde_json::to_string(&report).unwrap_or_default(),
-        ),
-        Err(e) => {
-            tracing::error!(error = %e, "maintenance run failed");
-            to_hyper(Problem::unavailable().into_response())
-        }
-    }
-}
-
-/// Development only (`EP_DEV_CLOCK=1`): `GET` the portal's time, `POST
-/// {"advance_days": N}` (or `advance_minutes`) to move it forward (portal Origin).
-async fn dev_clock(st: &State, req: hyper::Request<Incoming>) -> HyperResponse {
-    let Some(clock) = &st.dev_clock else {
-        return to_hyper(Problem::not_found().into_response());
-    };
-    if req.method() == hyper::Method::POST {
-        if let Some(refused) = dev_origin_refused(st, &req) {
-            return refused;
-        }
-        let bytes = read_body(req.into_body(), 4096).await.unwrap_or_default();
-        let v: serde_json::Value = serde_json::from_slice(&bytes).unwrap_or_default();
-        let days = v["advance_days"].as_i64().unwrap_or(0).clamp(0, 3650);
-        let minutes = v["advance_minutes"].as_i64().unwrap_or(0).clamp(0, 525_600);
-        clock.advance(
-            jiff::SignedDuration::from_hours(24 * days) + jiff::SignedDuration::from_mins(minutes),
-        );
-    }
-    let body = serde_json::json!({ "now": st.ctx.now() });
-    plain(200, "application/json", body.to_string())
 }

@@ -9,7 +9,9 @@ use aws_sdk_s3::presigning::PresigningConfig;
 use aws_sdk_s3::primitives::ByteStream;
 use aws_sdk_s3::types::{Tag, Tagging};
 
-use crate::blobs::{Blob, BlobError, Blobs, Tags, UploadTarget, check_key};
+use crate::blobs::{
+    Blob, BlobError, Blobs, DownloadLink, Tags, UploadTarget, attachment_disposition, check_key,
+};
 
 pub struct S3Blobs {
     client: Client,
@@ -26,6 +28,15 @@ fn unavailable<E: ProvideErrorMetadata + std::fmt::Debug>(e: &E) -> BlobError {
 
 fn is_not_found<E: ProvideErrorMetadata>(e: &E) -> bool {
     matches!(e.code(), Some("NoSuchKey" | "NotFound" | "404"))
+}
+
+fn presigning(now: jiff::Timestamp, expires_in_secs: i64) -> Result<PresigningConfig, BlobError> {
+    let start = SystemTime::UNIX_EPOCH + Duration::from_secs(now.as_second().max(0) as u64);
+    PresigningConfig::builder()
+        .start_time(start)
+        .expires_in(Duration::from_secs(expires_in_secs.max(1) as u64))
+        .build()
+        .map_err(|e| BlobError::Unavailable(e.to_string()))
 }
 
 impl S3Blobs {
@@ -119,33 +130,57 @@ impl Blobs for S3Blobs {
         &self,
         key: &str,
         content_type: &str,
+        content_length: u64,
         now: jiff::Timestamp,
         expires_in_secs: i64,
     ) -> Result<UploadTarget, BlobError> {
         check_key(key)?;
-        let start = SystemTime::UNIX_EPOCH + Duration::from_secs(now.as_second().max(0) as u64);
-        let conf = PresigningConfig::builder()
-            .start_time(start)
-            .expires_in(Duration::from_secs(expires_in_secs.max(1) as u64))
-            .build()
-            .map_err(|e| BlobError::Unavailable(e.to_string()))?;
         let req = self
             .client
             .put_object()
             .bucket(&self.bucket)
             .key(key)
             .content_type(content_type)
-            .presigned(conf)
+            .content_length(i64::try_from(content_length).unwrap_or(i64::MAX))
+            .presigned(presigning(now, expires_in_secs)?)
             .await
             .map_err(|e| BlobError::Unavailable(e.to_string()))?;
+        // Content-Length is signed, but a browser may not set it: it sends the file's
+        // own length, which S3 then checks against the signature.
         let headers = req
             .headers()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
+            .filter(|(k, _)| k != "content-length" && k != "host")
             .collect();
         Ok(UploadTarget {
             method: "PUT",
             url: req.uri().to_owned(),
             headers,
+            expires_at: now.as_second() + expires_in_secs,
+        })
+    }
+
+    async fn presign_get(
+        &self,
+        key: &str,
+        content_type: &str,
+        file_name: &str,
+        now: jiff::Timestamp,
+        expires_in_secs: i64,
+    ) -> Result<DownloadLink, BlobError> {
+        check_key(key)?;
+        let req = self
+            .client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(key)
+            .response_content_type(content_type)
+            .response_content_disposition(attachment_disposition(file_name))
+            .presigned(presigning(now, expires_in_secs)?)
+            .await
+            .map_err(|e| BlobError::Unavailable(e.to_string()))?;
+        Ok(DownloadLink {
+            url: req.uri().to_owned(),
             expires_at: now.as_second() + expires_in_secs,
         })
     }

@@ -1,0 +1,41 @@
+//! The HTTP side: each handler reads the path or body, calls one use case and maps
+//! its result to a response.
+
+use ep_common::Ctx;
+use ep_common::http::{Problem, json, parse_json, path_param, respond};
+use ep_common::routes::Answer;
+use ep_common::sessions::Authed;
+use lambda_http::{Body, Request};
+
+use crate::upload::SlotBody;
+use crate::{download, upload};
+
+fn attachment_id(req: &Request) -> Result<String, Problem> {
+    path_param(req, "attachment_id").ok_or_else(Problem::not_found)
+}
+
+/// `POST /api/requests/{request_id}/attachments`: an upload link for one file.
+pub async fn create(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
+    let id = path_param(req, "request_id").ok_or_else(Problem::not_found)?;
+    let body: SlotBody = parse_json(req)?;
+    Ok(json(201, &upload::create(ctx, a, &id, &body).await?))
+}
+
+/// `POST /api/attachments/{attachment_id}/confirm`: the file was sent; check it.
+pub async fn confirm(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
+    let id = attachment_id(req)?;
+    Ok(json(200, &upload::confirm(ctx, a, &id).await?))
+}
+
+/// `DELETE /api/attachments/{attachment_id}`: the uploader removes it.
+pub async fn delete(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
+    let id = attachment_id(req)?;
+    download::delete(ctx, a, &id).await?;
+    Ok(respond(204, "text/plain; charset=utf-8", Body::Empty))
+}
+
+/// `GET /api/attachments/{attachment_id}/download`: a short-lived download link.
+pub async fn download(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
+    let id = attachment_id(req)?;
+    Ok(json(200, &download::link(ctx, a, &id).await?))
+}
