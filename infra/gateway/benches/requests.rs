@@ -707,6 +707,14 @@ fn ms(d: Duration) -> String {
     format!("{:.2}", d.as_secs_f64() * 1e3)
 }
 
+/// The 1-minute load average (Linux), to read the figures with.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|l| l.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "?".into())
+}
+
 struct Scratch(PathBuf, bool);
 
 impl Drop for Scratch {
@@ -901,6 +909,7 @@ async fn bench() -> bool {
         },
     );
 
+    let load_before = load_average();
     let breakdown = breakdown(&app.ctx, &cookie, n.min(2_000)).await;
 
     // Warm-up, then rounds of every case, sequential then concurrent.
@@ -1020,6 +1029,11 @@ async fn bench() -> bool {
             .map(|(what, d)| format!("{what} {:.0} µs", d.as_secs_f64() * 1e6))
             .collect::<Vec<_>>()
             .join(", ")
+    );
+    println!(
+        "machine load average (1 min) before / after the measures: {load_before} / {} on {} cores",
+        load_average(),
+        std::thread::available_parallelism().map_or(0, usize::from)
     );
     if misses.is_empty() {
         println!("every goal met");
