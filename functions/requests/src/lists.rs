@@ -13,6 +13,7 @@ use ep_domain::requests::RequestState;
 use ep_domain::types::Functionality;
 use ep_domain::{FieldError, Violations};
 use jiff::civil::Date;
+use serde::Serialize;
 use serde_json::{Value, json};
 
 use crate::support::invalid;
@@ -208,7 +209,7 @@ async fn page(
 
 /// The partner's history: newest first, from the partition of the most selective
 /// filter (name, then state, then caisse, then kind); the others in memory.
-pub async fn history(ctx: &Ctx, partner_id: &str, f: &Filters) -> Result<Value, Problem> {
+pub async fn history(ctx: &Ctx, partner_id: &str, f: &Filters) -> Result<HistoryPage, Problem> {
     let (key, mut exact) = if let Some(n) = &f.name {
         (Some(format!("N#{}", n.key)), n.exact)
     } else if let Some(s) = f.state {
@@ -237,10 +238,18 @@ pub async fn history(ctx: &Ctx, partner_id: &str, f: &Filters) -> Result<Value, 
     };
     let pk = history_pk(partner_id, key.as_deref());
     let (rows, next) = page(ctx, pk, f, true, exact, keep).await?;
-    Ok(json!({
-        "items": rows.iter().map(views::summary).collect::<Vec<_>>(),
-        "next": next,
-    }))
+    Ok(HistoryPage {
+        items: views::Rows(rows),
+        next,
+    })
+}
+
+/// A page of the history (`{"items": [RequestSummary], "next": cursor or null}`),
+/// serialised straight into the response.
+#[derive(Serialize)]
+pub struct HistoryPage {
+    items: views::Rows,
+    next: Option<String>,
 }
 
 /// The caisse's queue for one state (default `submitted`), oldest first, with the
@@ -269,7 +278,7 @@ pub async fn queue(ctx: &Ctx, caisse_id: &str, me: &str, f: &Filters) -> Result<
     let (rows, next) = page(ctx, pk, f, false, exact, keep).await?;
     let c = counts(ctx.table.as_ref(), caisse_id).await?;
     Ok(json!({
-        "items": rows.iter().map(views::summary).collect::<Vec<_>>(),
+        "items": views::Rows(rows),
         "next": next,
         "counts": {
             "submitted": c.submitted, "in_progress": c.in_progress,

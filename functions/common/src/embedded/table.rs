@@ -137,12 +137,11 @@ impl SqliteTable {
 }
 
 fn read_item(c: &Connection, pk: &str, sk: &str) -> Result<Option<Map<String, Value>>, StoreError> {
+    // Cached: every request reads a few items by key (session, account, …).
     let body: Option<String> = c
-        .query_row(
-            "SELECT body FROM items WHERE pk = ?1 AND sk = ?2",
-            params![pk, sk],
-            |r| r.get(0),
-        )
+        .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2")
+        .map_err(unavailable)?
+        .query_row(params![pk, sk], |r| r.get(0))
         .optional()
         .map_err(unavailable)?;
     body.map(|b| decode(&b)).transpose()
