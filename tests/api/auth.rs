@@ -288,7 +288,8 @@ async fn unknown_identifiants_take_as_long_as_wrong_passwords() {
     }
     known.sort();
     unknown.sort();
-    let (k, u) = (known[1].as_secs_f64(), unknown[1].as_secs_f64());
+    // The fastest of each: load on the machine only ever adds time.
+    let (k, u) = (known[0].as_secs_f64(), unknown[0].as_secs_f64());
     // Both verify one Argon2id hash: same band (within a factor of 2).
     assert!(
         u > k / 2.0 && u < k * 2.0,
