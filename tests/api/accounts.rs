@@ -1343,3 +1343,54 @@ async fn spec_5_control_bidi_and_invisible_characters_are_refused_naming_the_fie
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
 }
+
+/// Oversized input (issue 10): a text field over its limit is a 422 naming the field,
+/// a body over 256 KB a 413 — never a 503 from the store, and nothing written.
+#[tokio::test]
+async fn oversized_names_and_bodies_are_refused_naming_the_field_or_the_size() {
+    let app = spawn_app().await;
+    let w = world(&app, "taille", 10).await;
+    let body = |name: &str, address: &str| {
+        json!({
+            "name": name, "address": address, "category": "ccas", "members": 5,
+            "allowed_domains": ["grande.example.org"],
+            "convention": {"start": "2026-01-01", "functionalities": ["contact"]}
+        })
+    };
+    let res = app
+        .post(
+            "/api/partners",
+            body("CCAS Exemple", &"a".repeat(301)),
+            Some(&w.agent),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert!(
+        res.json()["errors"]["address"]
+            .as_str()
+            .unwrap()
+            .contains("300 caractères"),
+        "{}",
+        res.text()
+    );
+    for size in [500 * 1024, 2 * 1024 * 1024] {
+        let res = app
+            .post(
+                "/api/partners",
+                body(&"N".repeat(size), "1 rue"),
+                Some(&w.agent),
+            )
+            .await;
+        assert_eq!(res.status, 413, "{size}: {}", res.text());
+        assert_eq!(res.json()["code"], "body.too_large");
+    }
+    let list = app
+        .call("GET", "/api/partners", None, Some(&w.agent))
+        .await
+        .json();
+    assert_eq!(
+        list["items"].as_array().unwrap().len(),
+        1,
+        "nothing written"
+    );
+}

@@ -38,12 +38,24 @@ impl Check {
     }
 }
 
-/// A required one-line text field (no control, bidi or invisible character: SPEC §5).
+/// Longest one-line text field (names, addresses, contacts; stricter types such as
+/// person names check less).
+pub const ONE_LINE_MAX: usize = 300;
+
+/// A required one-line text field (no control, bidi or invisible character: SPEC §5),
+/// at most `ONE_LINE_MAX` characters.
 pub fn required(v: &Option<String>, field: &str, label: &str) -> Result<String, FieldError> {
     if let Some(s) = v {
         ep_domain::text::check_clean(field, s, false)?;
     }
     match v.as_deref().map(str::trim) {
+        Some(s) if s.chars().count() > ONE_LINE_MAX => Err(FieldError::new(
+            field,
+            "too_long",
+            format!(
+                "{label} ne doit pas dépasser {ONE_LINE_MAX} caractères : raccourcissez ce texte."
+            ),
+        )),
         Some(s) if !s.is_empty() => Ok(s.to_owned()),
         _ => Err(FieldError::new(
             field,

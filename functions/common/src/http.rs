@@ -241,6 +241,27 @@ pub fn source_ip(req: &Request) -> Option<String> {
     }
 }
 
+/// Largest JSON body an endpoint accepts (files never go through the API: they are
+/// sent to the blob store's signed links).
+pub const MAX_BODY_BYTES: usize = 256 * 1024;
+
+/// A body over `MAX_BODY_BYTES` is refused whole (413) before anything reads it.
+pub fn check_body_size(req: &Request) -> Result<(), Problem> {
+    let len = req.body().as_ref().len();
+    if len > MAX_BODY_BYTES {
+        return Err(Problem::new(
+            413,
+            "body.too_large",
+            "Demande trop volumineuse",
+            format!(
+                "La demande dépasse {} Ko : raccourcissez les textes saisis. Les fichiers se joignent depuis la page de la demande.",
+                MAX_BODY_BYTES / 1024
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// State-changing requests must come from the portal's own origin (CSRF defence in
 /// addition to SameSite=Strict cookies). GET/HEAD/OPTIONS pass.
 pub fn check_origin(req: &Request, public_url: &str) -> Result<(), Problem> {

@@ -15,7 +15,8 @@
 //! a [`Gate`](crate::sessions::Gate) variant (the handler is `async fn(&Ctx, &Request,
 //! &Authed) -> Answer`, called only for a signed-in user who passes that gate). The
 //! generated `handle(ctx, req)` answers 404 to any other route key, then checks
-//! `Origin` on state-changing requests, then the gate, then calls the handler; a
+//! `Origin` on state-changing requests and the body's size (413 over
+//! `http::MAX_BODY_BYTES`), then the gate, then calls the handler; a
 //! `Problem` becomes its problem+json response.
 
 /// The result of every handler.
@@ -44,7 +45,9 @@ macro_rules! routes {
             let _ = &ctx;
             let route = $crate::http::route_key(&req).unwrap_or_default();
             let answer: $crate::routes::Answer = match route.as_str() {
-                $( $key => match $crate::http::check_origin(&req, &ctx.config.public_url) {
+                $( $key => match $crate::http::check_origin(&req, &ctx.config.public_url)
+                    .and_then(|()| $crate::http::check_body_size(&req))
+                {
                     Err(p) => Err(p),
                     Ok(()) => $crate::routes!(@call $gate, $handler, &ctx, &req),
                 }, )*
