@@ -118,7 +118,12 @@ fn verify_here(password: &str, hash: &str) -> bool {
             blocks.resize(need, Block::default());
         }
         Argon2::new(algorithm, version, params)
-            .hash_password_into_with_memory(password.as_bytes(), salt, &mut out, &mut blocks[..need])
+            .hash_password_into_with_memory(
+                password.as_bytes(),
+                salt,
+                &mut out,
+                &mut blocks[..need],
+            )
             .is_ok()
     });
     hashed && Output::new(&out).is_ok_and(|o| o == expected)

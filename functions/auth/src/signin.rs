@@ -2,7 +2,7 @@
 
 use ep_common::Ctx;
 use ep_common::audit::{self};
-use ep_common::http::{Problem, parse_json, source_ip};
+use ep_common::http::{Problem, client_ip, parse_json};
 use ep_common::record::Record;
 use ep_common::sessions::{self};
 use ep_common::table::StoreError;
@@ -169,7 +169,7 @@ pub(crate) async fn login(ctx: &Ctx, req: &Request) -> Answer {
     if !missing.errors.is_empty() {
         return Err(missing);
     }
-    let source = source_ip(req).unwrap_or_else(|| "inconnue".into());
+    let source = client_ip(req, &ctx.config).unwrap_or_else(|| "inconnue".into());
 
     let reservation = match reserve_attempt(ctx, &ident, &source).await? {
         Ok(r) => r,

@@ -31,6 +31,10 @@ pub struct Config {
     pub attachments_bucket: String,
     /// Address of a clamd daemon, e.g. `127.0.0.1:3310` (`EP_CLAMD_ADDRESS`).
     pub clamd: Option<String>,
+    /// AWS: the secret CloudFront adds to every request it forwards to the API
+    /// (`X-EP-Origin-Verify`); only then is its `CloudFront-Viewer-Address` trusted
+    /// as the client's address (`EP_ORIGIN_VERIFY_SECRET`, at least 32 characters).
+    pub origin_verify_secret: Option<String>,
     /// The malware engine run after the built-in checks (`EP_MALWARE_ENGINE`:
     /// `clamd`, `guardduty` or `none`; default: clamd when `EP_CLAMD_ADDRESS` is set,
     /// else GuardDuty on Lambda, else none).
@@ -145,6 +149,18 @@ impl Config {
         let clamd = get("EP_CLAMD_ADDRESS")
             .map(|v| v.trim().to_owned())
             .filter(|v| !v.is_empty());
+        let origin_verify_secret = get("EP_ORIGIN_VERIFY_SECRET")
+            .map(|v| v.trim().to_owned())
+            .filter(|v| !v.is_empty());
+        if let Some(secret) = &origin_verify_secret
+            && secret.len() < 32
+        {
+            return Err(ConfigError {
+                var: "EP_ORIGIN_VERIFY_SECRET",
+                value: "(hidden)".into(),
+                reason: "expected at least 32 characters",
+            });
+        }
         let on_lambda = get("AWS_LAMBDA_FUNCTION_NAME").is_some_and(|v| !v.is_empty());
         let engine = text("EP_MALWARE_ENGINE", "");
         let malware_engine = match (engine.as_str(), &clamd) {
@@ -184,6 +200,7 @@ impl Config {
             table_name: text("EP_TABLE", "espace-partenaires"),
             attachments_bucket: text("EP_ATTACHMENTS_BUCKET", "espace-partenaires-attachments"),
             clamd,
+            origin_verify_secret,
             malware_engine,
             upload_link_secs: int("EP_UPLOAD_LINK_SECONDS", 300, 30, 3600)?,
             download_link_secs: int("EP_DOWNLOAD_LINK_SECONDS", 60, 10, 3600)?,

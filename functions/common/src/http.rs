@@ -233,6 +233,37 @@ pub fn cookie(req: &Request, name: &str) -> Option<String> {
         .map(|(_, v)| v.to_owned())
 }
 
+/// The client's address: on AWS, `CloudFront-Viewer-Address` when the request
+/// carries CloudFront's secret origin header (`X-EP-Origin-Verify`, compared in
+/// constant time with `EP_ORIGIN_VERIFY_SECRET`) — API Gateway's own source is then a
+/// CloudFront edge; otherwise (locally, or a request that did not come through
+/// CloudFront) the source API Gateway or the local gateway saw.
+pub fn client_ip(req: &Request, config: &crate::config::Config) -> Option<String> {
+    let header = |name: &str| req.headers().get(name).and_then(|v| v.to_str().ok());
+    if let (Some(secret), Some(sent)) = (
+        config.origin_verify_secret.as_deref(),
+        header("x-ep-origin-verify"),
+    ) && same_secret(secret.as_bytes(), sent.as_bytes())
+        && let Some(viewer) = header("cloudfront-viewer-address").and_then(viewer_ip)
+    {
+        return Some(viewer);
+    }
+    source_ip(req)
+}
+
+/// Constant-time equality of two secrets (the length is not secret).
+fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The IP of CloudFront's `ip:port` (IPv6 as `2001:db8::1:443`, the port last).
+fn viewer_ip(value: &str) -> Option<String> {
+    let (ip, port) = value.trim().rsplit_once(':')?;
+    port.parse::<u16>().ok()?;
+    let ip = ip.trim_start_matches('[').trim_end_matches(']');
+    ip.parse::<std::net::IpAddr>().ok().map(|a| a.to_string())
+}
+
 /// Source address of the request, as API Gateway reports it.
 pub fn source_ip(req: &Request) -> Option<String> {
     match req.request_context_ref() {
@@ -278,5 +309,89 @@ pub fn check_origin(req: &Request, public_url: &str) -> Result<(), Problem> {
             "Origine refusée",
             "Cette action doit être faite depuis les pages de l'Espace Partenaires.",
         )),
+    }
+}
+
+#[cfg(test)]
+mod client_ip_tests {
+    use super::*;
+
+    fn request(headers: &[(&str, &str)]) -> Request {
+        let headers: serde_json::Map<String, serde_json::Value> = headers
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), serde_json::json!(v)))
+            .collect();
+        let event = serde_json::json!({
+            "version": "2.0", "routeKey": "POST /api/auth/login", "rawPath": "/api/auth/login",
+            "rawQueryString": "", "headers": headers,
+            "requestContext": {
+                "http": {"method": "POST", "path": "/api/auth/login", "protocol": "HTTP/1.1",
+                         "sourceIp": "130.176.1.1", "userAgent": "test"},
+                "routeKey": "POST /api/auth/login", "stage": "$default", "timeEpoch": 0
+            },
+            "isBase64Encoded": false
+        });
+        lambda_http::request::from_str(&event.to_string()).expect("event")
+    }
+
+    fn config(secret: Option<&str>) -> crate::config::Config {
+        crate::config::Config::from_lookup(|k| match k {
+            "EP_ORIGIN_VERIFY_SECRET" => secret.map(str::to_owned),
+            _ => None,
+        })
+        .expect("config")
+    }
+
+    const SECRET: &str = "0123456789abcdef0123456789abcdef";
+
+    #[test]
+    fn the_viewer_address_is_trusted_only_with_cloudfronts_secret() {
+        let via_cloudfront = [
+            ("x-ep-origin-verify", SECRET),
+            ("cloudfront-viewer-address", "203.0.113.7:51234"),
+        ];
+        assert_eq!(
+            client_ip(&request(&via_cloudfront), &config(Some(SECRET))).as_deref(),
+            Some("203.0.113.7")
+        );
+        let v6 = [
+            ("x-ep-origin-verify", SECRET),
+            ("cloudfront-viewer-address", "2001:db8::42:443"),
+        ];
+        assert_eq!(
+            client_ip(&request(&v6), &config(Some(SECRET))).as_deref(),
+            Some("2001:db8::42")
+        );
+        // Forged from outside CloudFront: wrong secret, or none configured.
+        let forged = [
+            ("x-ep-origin-verify", "not-the-secret-not-the-secret-00"),
+            ("cloudfront-viewer-address", "203.0.113.7:51234"),
+        ];
+        assert_eq!(
+            client_ip(&request(&forged), &config(Some(SECRET))).as_deref(),
+            Some("130.176.1.1")
+        );
+        assert_eq!(
+            client_ip(&request(&via_cloudfront), &config(None)).as_deref(),
+            Some("130.176.1.1")
+        );
+        // A malformed viewer address falls back to the source.
+        let bad = [
+            ("x-ep-origin-verify", SECRET),
+            ("cloudfront-viewer-address", "not an address"),
+        ];
+        assert_eq!(
+            client_ip(&request(&bad), &config(Some(SECRET))).as_deref(),
+            Some("130.176.1.1")
+        );
+    }
+
+    #[test]
+    fn a_short_secret_is_refused_at_start() {
+        let e = crate::config::Config::from_lookup(|k| {
+            (k == "EP_ORIGIN_VERIFY_SECRET").then(|| "court".to_owned())
+        })
+        .unwrap_err();
+        assert_eq!(e.var, "EP_ORIGIN_VERIFY_SECRET");
     }
 }
