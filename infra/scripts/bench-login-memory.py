@@ -15,6 +15,7 @@ Environment: EP_BENCH_CONCURRENCY (64), EP_BENCH_SECONDS (30).
 import json
 import os
 import re
+import shutil
 import socket
 import statistics
 import subprocess
@@ -130,6 +131,7 @@ def main():
     finally:
         gw.terminate()
         gw.wait(timeout=30)
+        shutil.rmtree(data, ignore_errors=True)
 
 
 if __name__ == "__main__":
