@@ -80,6 +80,20 @@ impl SqliteTable {
         .map_err(unavailable)?
     }
 
+    /// A short read: run here, on the calling thread, when the connection is free
+    /// (a few microseconds of SQLite, cheaper than a hop to the blocking pool);
+    /// otherwise, as every other call, on the blocking pool behind the lock.
+    async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        if let Ok(mut guard) = self.conn.try_lock() {
+            return f(&mut guard);
+        }
+        self.with_conn(f).await
+    }
+
     /// Moves the write-ahead log into the database file and truncates it, so that
     /// erased content leaves every file of the data directory. Called after a purge.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
@@ -282,14 +296,14 @@ fn run_query(c: &Connection, q: &Query) -> Result<Page, StoreError> {
 impl Table for SqliteTable {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         let (pk, sk) = (pk.to_owned(), sk.to_owned());
-        self.with_conn(move |c| read_item(c, &pk, &sk)?.map(Item::from_map).transpose())
+        self.read(move |c| read_item(c, &pk, &sk)?.map(Item::from_map).transpose())
             .await
     }
 
     async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError> {
         crate::table::check_get_many(keys)?;
         let keys = keys.to_vec();
-        self.with_conn(move |c| {
+        self.read(move |c| {
             keys.iter()
                 .map(|(pk, sk)| read_item(c, pk, sk)?.map(Item::from_map).transpose())
                 .collect()
@@ -332,7 +346,12 @@ impl Table for SqliteTable {
     async fn query(&self, query: &Query) -> Result<Page, StoreError> {
         query.validate()?;
         let q = query.clone();
-        self.with_conn(move |c| run_query(c, &q)).await
+        // Pages of at most 100 items are short reads; longer ones go to the pool.
+        if q.limit <= 100 {
+            self.read(move |c| run_query(c, &q)).await
+        } else {
+            self.with_conn(move |c| run_query(c, &q)).await
+        }
     }
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
