@@ -99,6 +99,7 @@ test('siret: caisse B creates a partner whose SIRET caisse A has → its convent
   await ready(page);
   await statusMessage(page, `Cette structure existait déjà (SIRET ${siret}) : votre convention lui a été ajoutée.`);
   assert.equal((await page.locator('h1').textContent()).trim(), 'CCAS des Deux Caisses');
+  assert.match(await page.locator('#infos-structure').textContent(), new RegExp(`SIRET\\s*${siret}`));
   const convention = await page.locator('#infos-convention').textContent();
   assert.match(convention, /CPAM Seconde|Contacter votre organisme/);
   assert.doesNotMatch(convention, /CPAM Première/);
