@@ -343,3 +343,31 @@ impl TestApp {
         (ident, cookie)
     }
 }
+
+/// A valid SIRET (14 digits, Luhn key) built from `n`: distinct `n`, distinct SIRETs.
+pub fn siret(n: u64) -> String {
+    let base = format!("{:013}", n % 10_000_000_000_000);
+    let sum: u32 = base
+        .bytes()
+        .rev()
+        .enumerate()
+        .map(|(i, b)| {
+            let d = u32::from(b - b'0');
+            // From the right of the full number, the key is position 0: the base's
+            // last digit is doubled.
+            if i % 2 == 0 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                d
+            }
+        })
+        .sum();
+    format!("{base}{}", (10 - sum % 10) % 10)
+}
+
+/// A valid SIRET not given before in this test process.
+pub fn next_siret() -> String {
+    static N: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    siret(77_000_000_000 + N.fetch_add(1, std::sync::atomic::Ordering::Relaxed))
+}

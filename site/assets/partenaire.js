@@ -68,6 +68,7 @@ function renderPartner() {
   const zone = $('#infos-structure');
   zone.textContent = '';
   zone.append(details([
+    ['SIRET', partner.siret || 'non renseigné'],
     ['Catégorie', categoryLabel(partner.category)],
     ['Documents demandés', partner.habilitated ? 'remis par l\'Espace Partenaires (structure habilitée)' : 'envoyés à l\'adresse postale de l\'assuré'],
     ['Adresse', partner.address],

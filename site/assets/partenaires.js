@@ -1,13 +1,14 @@
 // /partenaires (caisse agent): the partners conventioned with the agent's caisse
 // (GET /api/partners, by name, 50 a page) with status, quota use and last confirmed
-// review; the creation form of a partner and its convention (POST /api/partners).
+// review; the creation form of a partner and its convention (POST /api/partners); a
+// known SIRET adds the caisse's convention to the existing structure (200, existing).
 import { $, api, busy, clearErrors, el, go, pageReady, setFlash, showErrors, showFatal, unexpected } from './app.js';
 import {
   badge, categoryLabel, dataTable, formErrors, isoDay, pager, quotaText, startPage, timeEl,
 } from './gestion.js';
 import {
   conventionErrors, conventionFieldMap, conventionValues, fillCategories, functionalityBoxes, partnerErrors,
-  partnerFieldMap, partnerValues,
+  partnerFieldMap, partnerValues, siretErrors, siretValue,
 } from './partner-form.js';
 
 function reviewCell(p) {
@@ -67,21 +68,31 @@ async function start() {
   const form = $('#form-partenaire');
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
-    const errors = [...partnerErrors('p'), ...conventionErrors('conv')];
+    // In the order of the fields: the SIRET comes after the name.
+    const pErrors = partnerErrors('p');
+    const errors = [
+      ...pErrors.filter((e) => e.field === 'p-nom'), ...siretErrors('p-siret'),
+      ...pErrors.filter((e) => e.field !== 'p-nom'), ...conventionErrors('conv'),
+    ];
     if (errors.length) {
       showErrors(form, errors);
       return;
     }
-    const body = { ...partnerValues('p'), convention: conventionValues('conv') };
+    const body = { ...partnerValues('p'), siret: siretValue('p-siret'), convention: conventionValues('conv') };
     const done = busy(form);
     const res = await api('POST', '/api/partners', body);
     done();
-    if (res.status === 201 && res.body) {
+    if (res.status === 200 && res.body && res.body.existing) {
+      // The SIRET was known: the agent's convention was added to that structure.
+      clearErrors(form);
+      setFlash(`Cette structure existait déjà (SIRET ${res.body.siret}) : votre convention lui a été ajoutée.`);
+      await go(`/partenaire?id=${encodeURIComponent(res.body.id)}`);
+    } else if (res.status === 201 && res.body) {
       clearErrors(form);
       setFlash(`La structure ${res.body.name} est créée, avec sa convention. Enregistrez maintenant la demande d'habilitation de son premier gestionnaire.`);
       await go(`/partenaire?id=${encodeURIComponent(res.body.id)}`);
     } else {
-      formErrors(form, res, { ...partnerFieldMap('p'), ...conventionFieldMap('conv') }, 'p-nom');
+      formErrors(form, res, { ...partnerFieldMap('p'), siret: 'p-siret', ...conventionFieldMap('conv') }, 'p-nom');
     }
   });
 }

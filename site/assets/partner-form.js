@@ -75,3 +75,31 @@ export function conventionFieldMap(c) {
     'convention.functionalities': `${c}-f-contact`,
   };
 }
+
+/** The SIRET as typed, spaces removed. */
+export function siretValue(id) {
+  return val(id).replace(/\s+/g, '');
+}
+
+/** True when `digits` (ASCII digits) passes the Luhn check. */
+export function luhnOk(digits) {
+  let sum = 0;
+  [...digits].reverse().forEach((c, i) => {
+    let d = Number(c);
+    if (i % 2 === 1) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  });
+  return sum % 10 === 0;
+}
+
+/** The error of the SIRET field (same rules as the server), or none. */
+export function siretErrors(id) {
+  const s = siretValue(id);
+  if (!s) return [{ field: id, message: 'Saisissez le SIRET de la structure (14 chiffres).' }];
+  if (!/^\d{14}$/.test(s)) return [{ field: id, message: 'Le SIRET comporte exactement 14 chiffres (par exemple 732 829 320 00074) : vérifiez votre saisie.' }];
+  if (!luhnOk(s)) return [{ field: id, message: 'Ce SIRET n\'est pas valide (sa clé de contrôle ne correspond pas) : vérifiez les 14 chiffres.' }];
+  return [];
+}

@@ -5,11 +5,11 @@ use ep_tests::{TestApp, spawn_app};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
-const PW: &str = "Tournesol-Brillant-42";
+pub(crate) const PW: &str = "Tournesol-Brillant-42";
 
 /// Activates the account whose creation email went to `email`, signs in, accepts
 /// the CGU. Returns (identifiant, cookie).
-async fn activate(app: &TestApp, email: &str) -> (String, String) {
+pub(crate) async fn activate(app: &TestApp, email: &str) -> (String, String) {
     let ident = app
         .identifiant_in_email(email)
         .unwrap_or_else(|| panic!("account email to {email}"));
@@ -37,7 +37,7 @@ async fn activate(app: &TestApp, email: &str) -> (String, String) {
     (ident, cookie)
 }
 
-fn person(prenom: &str, nom: &str, email: &str) -> Value {
+pub(crate) fn person(prenom: &str, nom: &str, email: &str) -> Value {
     json!({
         "civilite": "madame", "nom": nom, "prenom": prenom, "fonction": "Travailleuse sociale",
         "telephone": "04 72 00 00 01", "email": email
@@ -46,17 +46,22 @@ fn person(prenom: &str, nom: &str, email: &str) -> Value {
 
 /// One caisse with an admin agent, one partner conventioned with it, one active
 /// gestionnaire.
-struct World {
-    admin: String,
-    caisse: String,
-    agent: String,
-    partner: String,
-    gestionnaire: String,
-    gestionnaire_id: String,
-    domain: String,
+pub(crate) struct World {
+    pub(crate) admin: String,
+    pub(crate) caisse: String,
+    pub(crate) agent: String,
+    pub(crate) partner: String,
+    pub(crate) gestionnaire: String,
+    pub(crate) gestionnaire_id: String,
+    pub(crate) domain: String,
 }
 
-async fn caisse(app: &TestApp, admin: &str, name: &str, agent_email: &str) -> (String, String) {
+pub(crate) async fn caisse(
+    app: &TestApp,
+    admin: &str,
+    name: &str,
+    agent_email: &str,
+) -> (String, String) {
     let res = app
         .post(
             "/api/caisses",
@@ -84,12 +89,19 @@ async fn caisse(app: &TestApp, admin: &str, name: &str, agent_email: &str) -> (S
     (caisse_id, cookie)
 }
 
-async fn partner(app: &TestApp, agent: &str, name: &str, domain: &str, members: u32) -> String {
+pub(crate) async fn partner(
+    app: &TestApp,
+    agent: &str,
+    name: &str,
+    domain: &str,
+    members: u32,
+) -> String {
     let res = app
         .post(
             "/api/partners",
             json!({
-                "name": name, "address": "2 place de la Mairie, 69130 Exempleville", "category": "ccas",
+                "name": name, "siret": ep_tests::next_siret(),
+                "address": "2 place de la Mairie, 69130 Exempleville", "category": "ccas",
                 "members": members, "allowed_domains": [domain],
                 "convention": {"start": "2026-01-01", "functionalities": ["contact", "dossier", "historique"]}
             }),
@@ -101,7 +113,7 @@ async fn partner(app: &TestApp, agent: &str, name: &str, domain: &str, members: 
 }
 
 /// Records and approves a gestionnaire; returns (user id, cookie).
-async fn gestionnaire(
+pub(crate) async fn gestionnaire(
     app: &TestApp,
     agent: &str,
     partner_id: &str,
@@ -129,7 +141,7 @@ async fn gestionnaire(
     (user_id, cookie)
 }
 
-async fn world(app: &TestApp, tag: &str, members: u32) -> World {
+pub(crate) async fn world(app: &TestApp, tag: &str, members: u32) -> World {
     let admin = match app.app.created_admin {
         Some(_) if app.outbox().len() == 1 => app.ready_admin(PW).await.1,
         _ => {
@@ -160,7 +172,11 @@ async fn world(app: &TestApp, tag: &str, members: u32) -> World {
     }
 }
 
-async fn create_technicien(app: &TestApp, w: &World, local: &str) -> ep_tests::TestResponse {
+pub(crate) async fn create_technicien(
+    app: &TestApp,
+    w: &World,
+    local: &str,
+) -> ep_tests::TestResponse {
     app.post(
         &format!("/api/partners/{}/techniciens", w.partner),
         person("Théo", "Technicien", &format!("{local}@{}", w.domain)),
@@ -320,7 +336,7 @@ async fn spec_3_emails_must_be_professional_addresses_of_the_structure() {
     let res = app
         .post(
             "/api/partners",
-            json!({"name": "X", "address": "Y", "category": "ccas", "members": 3, "allowed_domains": ["orange.fr"],
+            json!({"name": "X", "siret": ep_tests::next_siret(), "address": "Y", "category": "ccas", "members": 3, "allowed_domains": ["orange.fr"],
                    "convention": {"start": "2026-01-01"}}),
             Some(&w.agent),
         )
@@ -1296,7 +1312,7 @@ async fn spec_5_control_bidi_and_invisible_characters_are_refused_naming_the_fie
         .post(
             "/api/partners",
             json!({
-                "name": "CCAS\u{2066} Bis", "address": "2 place\u{85} de la Mairie", "category": "ccas",
+                "name": "CCAS\u{2066} Bis", "siret": ep_tests::next_siret(), "address": "2 place\u{85} de la Mairie", "category": "ccas",
                 "members": 5, "allowed_domains": ["ccas-bis.example.org"],
                 "convention": {"start": "2026-01-01", "functionalities": ["contact"]}
             }),
@@ -1352,7 +1368,7 @@ async fn oversized_names_and_bodies_are_refused_naming_the_field_or_the_size() {
     let w = world(&app, "taille", 10).await;
     let body = |name: &str, address: &str| {
         json!({
-            "name": name, "address": address, "category": "ccas", "members": 5,
+            "name": name, "siret": ep_tests::next_siret(), "address": address, "category": "ccas", "members": 5,
             "allowed_domains": ["grande.example.org"],
             "convention": {"start": "2026-01-01", "functionalities": ["contact"]}
         })

@@ -8,3 +8,4 @@ mod gateway;
 mod maintenance;
 mod requests;
 mod round_trips;
+mod siret;

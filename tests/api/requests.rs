@@ -112,7 +112,7 @@ pub(crate) async fn world(
     let res = app
         .post(
             "/api/partners",
-            json!({"name": format!("CCAS {tag}"), "address": "2 place de la Mairie, 69130 Exempleville",
+            json!({"name": format!("CCAS {tag}"), "siret": ep_tests::next_siret(), "address": "2 place de la Mairie, 69130 Exempleville",
                    "category": category, "members": 10, "allowed_domains": [domain],
                    "convention": {"start": "2026-01-01", "functionalities": functionalities}}),
             Some(&agent),

@@ -60,7 +60,7 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
         let res = app
             .post(
                 "/api/partners",
-                json!({"name": format!("Structure {i:02}"), "address": "1 rue Exemple, 69000 Lyon",
+                json!({"name": format!("Structure {i:02}"), "siret": ep_tests::next_siret(), "address": "1 rue Exemple, 69000 Lyon",
                        "category": "ccas", "members": 10,
                        "allowed_domains": [format!("s{i}.example.org")],
                        "convention": {"start": "2026-01-01", "functionalities": ["contact"]}}),

@@ -118,3 +118,26 @@ export function apiClient(gw) {
 export function person(civilite, prenom, nom, email, fonction = 'Travailleuse sociale') {
   return { civilite, prenom, nom, fonction, telephone: '04 72 00 00 01', email };
 }
+
+/** A valid SIRET (14 digits, Luhn key) built from `n`: distinct `n`, distinct SIRETs. */
+export function siret(n) {
+  const base = String(n % 1e13).padStart(13, '0');
+  let sum = 0;
+  [...base].reverse().forEach((c, i) => {
+    let d = Number(c);
+    // The key is the last digit: from the right of the base, every first digit is doubled.
+    if (i % 2 === 0) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+  });
+  return `${base}${(10 - (sum % 10)) % 10}`;
+}
+
+let sirets = 0;
+/** A valid SIRET not given before by this test process. */
+export function nextSiret() {
+  sirets += 1;
+  return siret(88_000_000_000 + sirets);
+}

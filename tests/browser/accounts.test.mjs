@@ -9,7 +9,7 @@ import { after, before, test } from 'node:test';
 import { buildGateway, launchBrowser, log, openJourney, startGateway, until } from './harness.mjs';
 import { FIRST_PASSWORD, activatedAdmin, adminActivation, errorSummary, fieldError, signOut } from './flows.mjs';
 import {
-  activateFromMail, apiClient, frDay, parisDay, person, ready, signInAs, statusMessage,
+  activateFromMail, apiClient, frDay, nextSiret, parisDay, person, ready, signInAs, statusMessage,
 } from './account-flows.mjs';
 
 const AGENT_PASSWORD = 'Marais-Tranquille-58?';
@@ -107,6 +107,7 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   await ready(page);
   await ui.check('partenaires, aucun');
   await page.locator('#p-nom').fill('CCAS de Villeneuve');
+  await page.locator('#p-siret').fill(nextSiret());
   await page.locator('#p-adresse').fill('2 place de la Mairie, 69130 Villeneuve');
   await page.locator('#p-categorie').selectOption('ccas');
   assert.equal(await page.locator('#p-categorie option[value="ccas"]').textContent(), 'Centre communal d\'action sociale (CCAS)');
@@ -274,7 +275,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   const agent = apiClient(gw);
   const agentIdent = await agent.activateAndSignIn('alain.agent@cpam-essai.example.org', AGENT_PASSWORD);
   const partner = await agent.ok('POST', '/api/partners', {
-    name: 'CCAS d\'Essai', address: '4 place du Test', category: 'ccas', members: 3, allowed_domains: ['ccas-essai.example.org'],
+    name: 'CCAS d\'Essai', siret: nextSiret(), address: '4 place du Test', category: 'ccas', members: 3, allowed_domains: ['ccas-essai.example.org'],
     convention: { start: parisDay(now), functionalities: ['contact'] },
   }, 201);
   const hab = await agent.ok('POST', `/api/partners/${partner.id}/habilitations`, person('madame', 'Nadia', 'Gestion', 'nadia.gestion@ccas-essai.example.org'), 201);

@@ -6,7 +6,7 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { ADMIN_EMAIL, buildGateway, launchBrowser, log, openJourney, startGateway } from './harness.mjs';
-import { apiClient, person, signInAs } from './account-flows.mjs';
+import { apiClient, nextSiret, person, signInAs } from './account-flows.mjs';
 
 const PASSWORD = 'Estuaire-Paisible-47!';
 const COUNT = 250;
@@ -46,7 +46,7 @@ test('a queue of 250 pending modification requests is reachable page by page, na
   const agent = apiClient(gw);
   const agentIdent = await agent.activateAndSignIn(agentEmail, PASSWORD);
   const partner = await agent.ok('POST', '/api/partners', {
-    name: 'CCAS des Tilleuls', address: '2 place de la Mairie, 69130 Exempleville', category: 'ccas', members: 30,
+    name: 'CCAS des Tilleuls', siret: nextSiret(), address: '2 place de la Mairie, 69130 Exempleville', category: 'ccas', members: 30,
     allowed_domains: ['ccas-tilleuls.example.org'], convention: { start: '2026-01-01', functionalities: ['contact'] },
   }, 201);
   const gEmail = 'gaelle.gestion@ccas-tilleuls.example.org';

@@ -3,7 +3,7 @@
 // reference from the confirmation), the state badge of the request page.
 
 import assert from 'node:assert/strict';
-import { person, ready } from './account-flows.mjs';
+import { nextSiret, person, ready } from './account-flows.mjs';
 
 export const ALL = ['contact', 'dossier', 'signalement', 'rendez_vous', 'document', 'historique'];
 export const LABELS = {
@@ -59,7 +59,7 @@ export async function stateOf(page) {
  */
 export async function createStructure(gw, agent, clientOf, { name, category, domain, start, gestionnaire, technicien, password }) {
   const partner = await agent.ok('POST', '/api/partners', {
-    name, address: `1 rue de la ${name}, 69000 Villeneuve`, category, members: 6,
+    name, siret: nextSiret(), address: `1 rue de la ${name}, 69000 Villeneuve`, category, members: 6,
     allowed_domains: [domain], convention: { start, functionalities: ALL },
   }, 201);
   const hab = await agent.ok('POST', `/api/partners/${partner.id}/habilitations`, person(...gestionnaire, 'Directrice'), 201);

@@ -13,7 +13,7 @@ import { after, before, test } from 'node:test';
 import { buildGateway, launchBrowser, log, openJourney, startGateway, until } from './harness.mjs';
 import { FIRST_PASSWORD, adminActivation, errorSummary, fieldError, signOut } from './flows.mjs';
 import {
-  activateFromMail, apiClient, frDay, parisDay, person, ready, signInAs, statusMessage,
+  activateFromMail, apiClient, frDay, nextSiret, parisDay, person, ready, signInAs, statusMessage,
 } from './account-flows.mjs';
 import { ALL, LABELS, fillRequest, stateOf, submitRequest } from './request-flows.mjs';
 
@@ -53,7 +53,7 @@ async function setUp(gw) {
   const agentIdent = await agent.activateAndSignIn('agathe.agent@cpam-villeneuve.example.org', AGENT_PASSWORD);
 
   const partner = await agent.ok('POST', '/api/partners', {
-    name: 'CCAS de Villeneuve', address: '2 place de la Mairie, 69130 Villeneuve', category: 'ccas', members: 8,
+    name: 'CCAS de Villeneuve', siret: nextSiret(), address: '2 place de la Mairie, 69130 Villeneuve', category: 'ccas', members: 8,
     allowed_domains: ['ccas-villeneuve.example.org'], convention: { start: parisDay(now), functionalities: ALL },
   }, 201);
   const hab = await agent.ok('POST', `/api/partners/${partner.id}/habilitations`, person('madame', 'Gaëlle', 'Gestion', 'gaelle.gestion@ccas-villeneuve.example.org', 'Directrice du CCAS'), 201);
@@ -63,7 +63,7 @@ async function setUp(gw) {
   await gestion.ok('POST', `/api/partners/${partner.id}/techniciens`, person('monsieur', 'Théo', 'Technicien', 'theo.technicien@ccas-villeneuve.example.org', 'Agent d\'accueil'), 201);
 
   const other = await agent.ok('POST', '/api/partners', {
-    name: 'Tutelles du Plateau', address: '5 rue du Plateau, 69200 Plateau', category: 'tutelle', members: 4,
+    name: 'Tutelles du Plateau', siret: nextSiret(), address: '5 rue du Plateau, 69200 Plateau', category: 'tutelle', members: 4,
     allowed_domains: ['tutelles-plateau.example.org'], convention: { start: parisDay(now), functionalities: ALL },
   }, 201);
   const hab2 = await agent.ok('POST', `/api/partners/${other.id}/habilitations`, person('monsieur', 'Oscar', 'Ordonnateur', 'oscar.ordonnateur@tutelles-plateau.example.org', 'Directeur'), 201);

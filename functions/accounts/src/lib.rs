@@ -7,6 +7,7 @@ mod caisses;
 mod exclusion;
 mod habilitation;
 mod inactivation;
+mod joining;
 mod modification;
 mod partner_form;
 mod partner_view;

@@ -1,6 +1,6 @@
 //! The partner and convention forms: bodies and their checks (SPEC §2).
 
-use ep_domain::types::{Functionality, PartnerCategory, is_webmail_domain};
+use ep_domain::types::{Functionality, PartnerCategory, Siret, is_webmail_domain};
 use jiff::civil::Date;
 use serde::Deserialize;
 
@@ -9,6 +9,8 @@ use crate::util::{Check, required};
 #[derive(Deserialize, Default)]
 pub struct PartnerBody {
     name: Option<String>,
+    /// Asked at creation only: the SIRET is the structure's identity (SPEC §2).
+    siret: Option<String>,
     address: Option<String>,
     category: Option<String>,
     members: Option<i64>,
@@ -100,6 +102,11 @@ pub fn parse_partner(body: &PartnerBody, check: &mut Check) -> Option<PartnerFie
         members: members?,
         domains,
     })
+}
+
+/// The SIRET of a new partner (required, 14 digits, Luhn key).
+pub fn parse_siret(body: &PartnerBody, check: &mut Check) -> Option<Siret> {
+    check.take("siret", Siret::parse(body.siret.as_deref().unwrap_or("")))
 }
 
 fn parse_date(

@@ -23,6 +23,8 @@ pub struct QuotaView {
 pub struct PartnerView<'a> {
     pub id: &'a str,
     pub name: &'a str,
+    /// Absent for partners recorded before the SIRET was asked.
+    pub siret: Option<&'a str>,
     pub address: &'a str,
     pub category: &'a str,
     pub category_label: &'static str,
@@ -127,6 +129,7 @@ pub fn partner_view_with<'a>(
     PartnerView {
         id: &p.id,
         name: &p.name,
+        siret: p.siret.as_ref().map(|s| s.as_str()),
         address: &p.address,
         category: category.code(),
         category_label: category.label(),

@@ -5,16 +5,22 @@
 use ep_common::Ctx;
 use ep_common::http::{Problem, json, parse_json, path_param};
 use ep_common::ids::new_id;
-use ep_common::partners::{Convention, Partner, caisse_partners_pk, conventions_of, partner_key};
+use ep_common::partners::{
+    Convention, Partner, caisse_partners_pk, conventions_of, partner_id_by_siret, partner_key,
+};
 use ep_common::record::Record;
 use ep_common::sessions::Authed;
 use ep_common::table::{Cond, Index, Query};
 use ep_common::tx::Tx;
 use ep_common::users::Role;
-use ep_domain::types::{ConventionState, PartnerStatus};
+use ep_domain::types::{ConventionState, PartnerStatus, Siret};
 use lambda_http::{Body, Request, Response};
 
-use crate::util::{Check, forbidden_or_missing, page_from, partner_access, require_agent, today};
+use crate::joining::{ConventionFields, add_convention, created};
+use crate::util::{
+    Check, forbidden_or_missing, page_from, partner_access, partner_access_any, require_agent,
+    today,
+};
 
 type Answer = Result<Response<Body>, Problem>;
 
@@ -40,6 +46,10 @@ pub async fn list(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
             let day = today(ctx);
             let mut items = Vec::new();
             for (conv, p) in convs.iter().zip(partners) {
+                // An ended convention no longer opens the partner (`partner_access`).
+                if conv.state != ConventionState::Active {
+                    continue;
+                }
                 let Some(p) = p.map(|i| i.parse::<Partner>()).transpose()? else {
                     continue;
                 };
@@ -68,6 +78,7 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let caisse_id = require_agent(authed)?.to_owned();
     let body: PartnerBody = parse_json(req)?;
     let mut check = Check::new();
+    let siret = parse_siret(&body, &mut check);
     let fields = parse_partner(&body, &mut check);
     let conv = match &body.convention {
         Some(c) => parse_convention(c, &mut check),
@@ -80,18 +91,20 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         }
     };
     check.done()?;
-    let (Some(f), Some((start, end, functionalities))) = (fields, conv) else {
+    let (Some(siret), Some(f), Some(conv)) = (siret, fields, conv) else {
         return Err(Problem::validation());
     };
-    let (partner, convention) = records(
-        &caisse_id,
-        &authed.user.id,
-        f,
-        (start, end, functionalities),
-        ctx.now(),
-    );
+    // A known SIRET: the structure exists, the caisse's convention is added to it.
+    if let Some(id) = partner_id_by_siret(ctx.table.as_ref(), &siret).await? {
+        let (partner, convention) =
+            add_convention(ctx, &authed.user, &caisse_id, &id, &siret, conv).await?;
+        return created(ctx, &partner, &convention, true).await;
+    }
+    let (partner, convention) = records(&caisse_id, &authed.user.id, (f, siret), conv, ctx.now());
     let mut tx = Tx::new(ctx);
-    tx.put(partner.to_item()?, Cond::NotExists);
+    for w in partner.create_writes()? {
+        tx.write(w);
+    }
     tx.put(convention.to_item()?, Cond::NotExists);
     tx.audit(
         &caisse_id,
@@ -106,21 +119,21 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         Some(&partner.id),
     )?;
     tx.commit().await?;
-    let v = partner_view(ctx, &partner, std::slice::from_ref(&convention)).await?;
-    Ok(json(201, &v))
+    created(ctx, &partner, &convention, false).await
 }
 
 /// A new active partner and its convention with the agent's caisse.
 fn records(
     caisse_id: &str,
     actor_id: &str,
-    f: PartnerFields,
-    (start, end, functionalities): (jiff::civil::Date, Option<jiff::civil::Date>, Vec<String>),
+    (f, siret): (PartnerFields, Siret),
+    (start, end, functionalities): ConventionFields,
     now: jiff::Timestamp,
 ) -> (Partner, Convention) {
     let partner = Partner {
         id: new_id(),
         name: f.name,
+        siret: Some(siret),
         address: f.address,
         category: f.category.code().to_owned(),
         members: f.members,
@@ -198,7 +211,7 @@ pub async fn update(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
 pub async fn update_convention(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let caisse_id = require_agent(authed)?.to_owned();
     let id = path_param(req, "partner_id").unwrap_or_default();
-    let access = partner_access(ctx, authed, &id).await?;
+    let access = partner_access_any(ctx, authed, &id).await?;
     let Some(conv) = access.convention.clone() else {
         return Err(forbidden_or_missing());
     };

@@ -99,3 +99,18 @@ pub fn review_requested(gestionnaire: &User, link: &str) -> Notice {
         )
     }
 }
+
+/// To each active gestionnaire of a partner: another caisse now has a convention with
+/// the structure (SPEC §2). Names that caisse only.
+pub fn convention_added(gestionnaire: &User, caisse_name: &str, partner_name: &str) -> Notice {
+    notice(
+        "Espace Partenaires : nouvelle convention avec votre structure",
+        vec![
+            format!("Bonjour {},", gestionnaire.display_name()),
+            format!(
+                "{caisse_name} a désormais une convention avec {partner_name} sur l'Espace Partenaires. Les comptes de votre structure accèdent aux fonctionnalités que cette caisse a activées, et ses agents voient les comptes de la structure."
+            ),
+            "Vous n'avez rien à faire : vos identifiants et vos comptes restent les mêmes.".into(),
+        ],
+    )
+}

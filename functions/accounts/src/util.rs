@@ -7,6 +7,7 @@ use ep_common::sessions::Authed;
 use ep_common::table::StoreError;
 use ep_common::users::Role;
 use ep_domain::FieldError;
+use ep_domain::types::ConventionState;
 
 /// Collects field errors into one 422 problem.
 pub struct Check(pub Problem);
@@ -101,7 +102,24 @@ pub struct PartnerAccess {
     pub convention: Option<Convention>,
 }
 
+/// What the user may see of a partner. An agent sees it through its caisse's
+/// convention until that convention has ended or been terminated (SPEC §2: a caisse
+/// sees only its own conventions); then 404, even when another caisse's is in force.
 pub async fn partner_access(
+    ctx: &Ctx,
+    authed: &Authed,
+    partner_id: &str,
+) -> Result<PartnerAccess, Problem> {
+    let access = partner_access_any(ctx, authed, partner_id).await?;
+    match &access.convention {
+        Some(c) if c.state != ConventionState::Active => Err(forbidden_or_missing()),
+        _ => Ok(access),
+    }
+}
+
+/// Like [`partner_access`], an ended convention included: its caisse may give it a
+/// later end date again (`partners::update_convention`).
+pub async fn partner_access_any(
     ctx: &Ctx,
     authed: &Authed,
     partner_id: &str,

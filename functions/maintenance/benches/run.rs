@@ -91,6 +91,7 @@ fn partner(id: &str, g: u32, t: u32) -> Partner {
     Partner {
         id: id.into(),
         name: format!("CCAS {id}"),
+        siret: None,
         address: "2 place de la Mairie".into(),
         category: "ccas".into(),
         members: 30,

@@ -376,6 +376,7 @@ async fn seed(emb: &ep_common::embedded::Embedded, n: usize) -> usize {
     let partner = Partner {
         id: PARTNER.into(),
         name: org.2.into(),
+        siret: None,
         address: "2 place de la Mairie, 69130 Exempleville".into(),
         category: "ccas".into(),
         members: 40,

@@ -498,6 +498,7 @@ impl<'a> Seed<'a> {
         let p = Partner {
             id: id.into(),
             name: format!("CCAS {id}"),
+            siret: None,
             address: "2 place de la Mairie, 00000 Exemple".into(),
             category: "ccas".into(),
             members: 30,

@@ -6,6 +6,7 @@
 //! |---|---|---|---|---|
 //! | caisse | `CAISSE#<id>` | `PROFILE` | `CAISSES` / `<name>#<id>` | |
 //! | partner | `PARTNER#<id>` | `PROFILE` | | |
+//! | SIRET uniqueness (`partner_id`) | `SIRET#<siret>` | `PARTNER` | | |
 //! | convention | `PARTNER#<pid>` | `CONV#<cid>` | `CAISSE#<cid>#PARTNERS` / `<name>#<pid>` | `DUE#convention_end` at its end date |
 //! | habilitation request | `CAISSE#<cid>` | `HAB#<id>` | `CAISSE#<cid>#HAB#<state>` / `<due>#<id>` | `DUE#hab_overdue` while pending |
 //! | modification request | `CAISSE#<cid>` | `MOD#<id>` | `CAISSE#<cid>#MOD#<state>` / `<received>#<id>` | |

@@ -9,6 +9,7 @@ mod email;
 mod identifiant;
 mod person;
 mod phone;
+mod siret;
 
 pub use catalog::{
     AccountStatus, AppointmentMode, ContactSubject, ConventionState, DocumentSubtype,
@@ -21,3 +22,4 @@ pub use person::{
     BirthDate, Civilite, Departement, Fonction, MAX_AGE_YEARS, PERSON_NAME_MAX, PersonName,
 };
 pub use phone::{FrenchPhone, PhoneKind};
+pub use siret::Siret;
