@@ -2,6 +2,7 @@
 # Installs what the test suite needs, and only what is missing:
 #   - .venv-aws at the repository root: moto[server] (AWS on the wire) and cfn-lint;
 #   - .venv-sam at the repository root: aws-sam-cli (sam validate --lint);
+#   - .venv-schema at the repository root: schemathesis (tests/schema/run.sh);
 #   - Debian packages: clamav + clamav-daemon (clamd, sigtool) and chromium;
 #   - rustfmt and clippy (rustup components);
 #   - the browser tests' npm packages (tests/browser), if that directory exists.
@@ -87,6 +88,26 @@ else
     log "pip install ${SAM_REQUIREMENT} into .venv-sam"
     "$SAM_VENV/bin/pip" install -q "$SAM_REQUIREMENT"
     printf '%s' "$SAM_REQUIREMENT" >"$sam_stamp"
+fi
+
+# ------------------------------------------------------------ schemathesis (own venv)
+# tests/schema/run.sh: the OpenAPI document against the running gateway. Its own venv:
+# its Hypothesis and jsonschema pins are none of moto's business.
+SCHEMA_VENV="$ROOT/.venv-schema"
+SCHEMA_REQUIREMENT='schemathesis>=4,<5'
+if [[ ! -x "$SCHEMA_VENV/bin/python" ]] || ! "$SCHEMA_VENV/bin/python" -c 'pass' 2>/dev/null; then
+    log "creating python venv .venv-schema"
+    rm -rf "$SCHEMA_VENV"
+    python3 -m venv "$SCHEMA_VENV"
+fi
+schema_stamp="$SCHEMA_VENV/.ep-requirements"
+if [[ -f "$schema_stamp" && "$(cat "$schema_stamp")" == "$SCHEMA_REQUIREMENT" && -x "$SCHEMA_VENV/bin/st" ]] &&
+    "$SCHEMA_VENV/bin/python" -c 'import schemathesis' 2>/dev/null; then
+    log "schemathesis present in .venv-schema ($("$SCHEMA_VENV/bin/python" -c 'import importlib.metadata as m; print(m.version("schemathesis"))'))"
+else
+    log "pip install ${SCHEMA_REQUIREMENT} into .venv-schema"
+    "$SCHEMA_VENV/bin/pip" install -q "$SCHEMA_REQUIREMENT"
+    printf '%s' "$SCHEMA_REQUIREMENT" >"$schema_stamp"
 fi
 
 # ------------------------------------------------------------ Rust components
