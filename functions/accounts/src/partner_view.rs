@@ -4,7 +4,7 @@ use std::collections::HashMap;
 
 use ep_common::Ctx;
 use ep_common::http::Problem;
-use ep_common::partners::{Caisse, Convention, Partner, Suspension, caisse_key, conventions_of};
+use ep_common::partners::{Convention, Partner, Suspension, caisse_names, conventions_of};
 use ep_domain::quota::quota_for;
 use ep_domain::types::{ConventionState, Functionality, PartnerCategory, PartnerStatus};
 use jiff::civil::Date;
@@ -57,28 +57,6 @@ pub struct FunctionalityView {
     pub label: &'static str,
 }
 
-/// The names of these caisses, in one read (none when there is none to name).
-pub async fn caisse_names<'a>(
-    ctx: &Ctx,
-    ids: impl Iterator<Item = &'a str>,
-) -> Result<HashMap<String, String>, Problem> {
-    let mut keys: Vec<(String, String)> = ids.map(caisse_key).collect();
-    keys.sort();
-    keys.dedup();
-    if keys.is_empty() {
-        return Ok(HashMap::new());
-    }
-    Ok(ctx
-        .table
-        .get_many(&keys)
-        .await?
-        .into_iter()
-        .flatten()
-        .filter_map(|i| i.parse::<Caisse>().ok())
-        .map(|c| (c.id, c.name))
-        .collect())
-}
-
 pub fn convention_view(
     c: &Convention,
     names: &HashMap<String, String>,
@@ -110,7 +88,11 @@ pub async fn partner_view<'a>(
     p: &'a Partner,
     conventions: &[Convention],
 ) -> Result<PartnerView<'a>, Problem> {
-    let names = caisse_names(ctx, conventions.iter().map(|c| c.caisse_id.as_str())).await?;
+    let names = caisse_names(
+        ctx.table.as_ref(),
+        conventions.iter().map(|c| c.caisse_id.as_str()),
+    )
+    .await?;
     Ok(partner_view_with(p, conventions, &names, today(ctx)))
 }
 

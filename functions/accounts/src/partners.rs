@@ -6,7 +6,8 @@ use ep_common::Ctx;
 use ep_common::http::{Problem, json, parse_json, path_param};
 use ep_common::ids::new_id;
 use ep_common::partners::{
-    Convention, Partner, caisse_partners_pk, conventions_of, partner_id_by_siret, partner_key,
+    Convention, Partner, caisse_names, caisse_partners_pk, conventions_of, partner_id_by_siret,
+    partner_key,
 };
 use ep_common::record::Record;
 use ep_common::sessions::Authed;
@@ -42,7 +43,11 @@ pub async fn list(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
             let keys: Vec<(String, String)> =
                 convs.iter().map(|c| partner_key(&c.partner_id)).collect();
             let partners = ctx.table.get_many(&keys).await?;
-            let names = caisse_names(ctx, std::iter::once(authed.user.org_id.as_str())).await?;
+            let names = caisse_names(
+                ctx.table.as_ref(),
+                std::iter::once(authed.user.org_id.as_str()),
+            )
+            .await?;
             let day = today(ctx);
             let mut items = Vec::new();
             for (conv, p) in convs.iter().zip(partners) {
@@ -236,6 +241,6 @@ pub async fn update_convention(ctx: &Ctx, req: &Request, authed: &Authed) -> Ans
     tx.audit(&caisse_id, &authed.user.id, "convention.updated", Some(&id))?;
     tx.audit(&id, &authed.user.id, "convention.updated", Some(&id))?;
     tx.commit().await?;
-    let names = caisse_names(ctx, std::iter::once(caisse_id.as_str())).await?;
+    let names = caisse_names(ctx.table.as_ref(), std::iter::once(caisse_id.as_str())).await?;
     Ok(json(200, &convention_view(&next, &names, today(ctx))))
 }

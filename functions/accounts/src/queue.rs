@@ -10,9 +10,8 @@ use ep_common::routes::Answer;
 use ep_common::sessions::Authed;
 use ep_common::table::{Index, Query};
 use ep_common::tx::{Notice, Tx};
-use ep_common::users::{Role, User, user_key};
+use ep_common::users::{Role, get_users};
 use lambda_http::Request;
-use std::collections::HashMap;
 
 use crate::caisses::view;
 use serde::Deserialize;
@@ -100,21 +99,7 @@ pub async fn list<K: CaisseRequest>(
 ) -> Answer {
     let caisse_id = crate::util::require_agent(authed)?;
     let (items, next) = page::<K>(ctx, req, caisse_id).await?;
-    let mut keys: Vec<(String, String)> = items
-        .iter()
-        .flat_map(|r| r.people())
-        .filter(|id| !id.is_empty())
-        .map(user_key)
-        .collect();
-    keys.sort();
-    keys.dedup();
-    let mut people = HashMap::new();
-    if !keys.is_empty() {
-        for item in ctx.table.get_many(&keys).await?.into_iter().flatten() {
-            let u: User = item.parse()?;
-            people.insert(u.id.clone(), u);
-        }
-    }
+    let people = get_users(ctx.table.as_ref(), items.iter().flat_map(|r| r.people())).await?;
     let items: Vec<serde_json::Value> = items
         .iter()
         .map(|r| {

@@ -2,7 +2,7 @@
 
 use ep_common::Ctx;
 use ep_common::http::Problem;
-use ep_common::partners::{Convention, Partner, convention_key, get_partner, partner_key};
+use ep_common::partners::{Convention, Partner, convention_key, partner_key};
 use ep_common::sessions::Authed;
 use ep_common::table::StoreError;
 use ep_common::users::Role;
@@ -143,12 +143,10 @@ pub async fn partner_access_any(
         }
         Role::Gestionnaire | Role::Technicien if user.org_id == partner_id => {
             // Read by the session gate already, unless the route's gate did not.
-            let partner = match &authed.partner {
-                Some(p) => p.clone(),
-                None => get_partner(ctx.table.as_ref(), partner_id)
-                    .await?
-                    .ok_or_else(forbidden_or_missing)?,
-            };
+            let partner = authed
+                .own_partner(ctx)
+                .await?
+                .ok_or_else(forbidden_or_missing)?;
             Ok(PartnerAccess {
                 partner,
                 convention: None,

@@ -98,6 +98,17 @@ pub struct Authed {
 }
 
 impl Authed {
+    /// A partner user's partner: the one the session gate read, else read now.
+    pub async fn own_partner(
+        &self,
+        ctx: &Ctx,
+    ) -> Result<Option<crate::partners::Partner>, StoreError> {
+        match &self.partner {
+            Some(p) if p.id == self.user.org_id => Ok(Some(p.clone())),
+            _ => crate::partners::get_partner(ctx.table.as_ref(), &self.user.org_id).await,
+        }
+    }
+
     /// The session's expiry as the user sees it: the earlier of idle and absolute.
     pub fn expires_at(&self, ctx: &Ctx) -> Timestamp {
         let idle =

@@ -311,20 +311,32 @@ pub fn personal_data_ref(user_id: &str, pk: &str, sk: &str) -> Write {
 }
 crate::versioned!(User);
 
+/// These accounts by id, in one read per 100 (ids of no account are left out).
+pub async fn get_users<'a>(
+    table: &dyn Table,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, User>, StoreError> {
+    let mut keys: Vec<(String, String)> = ids.filter(|i| !i.is_empty()).map(user_key).collect();
+    keys.sort();
+    keys.dedup();
+    let mut users = std::collections::HashMap::new();
+    for chunk in keys.chunks(crate::table::MAX_GET_MANY) {
+        for item in table.get_many(chunk).await?.into_iter().flatten() {
+            let u: User = item.parse()?;
+            users.insert(u.id.clone(), u);
+        }
+    }
+    Ok(users)
+}
+
 /// « Prénom Nom » of these accounts, in one read (ids of no account are left out).
 pub async fn user_names<'a>(
     ctx: &crate::Ctx,
     ids: impl Iterator<Item = &'a str>,
 ) -> Result<std::collections::HashMap<String, String>, StoreError> {
-    let mut keys: Vec<(String, String)> = ids.filter(|i| !i.is_empty()).map(user_key).collect();
-    keys.sort();
-    keys.dedup();
-    let mut names = std::collections::HashMap::new();
-    for chunk in keys.chunks(crate::table::MAX_GET_MANY) {
-        for item in ctx.table.get_many(chunk).await?.into_iter().flatten() {
-            let u: User = item.parse()?;
-            names.insert(u.id.clone(), format!("{} {}", u.prenom, u.nom));
-        }
-    }
-    Ok(names)
+    Ok(get_users(ctx.table.as_ref(), ids)
+        .await?
+        .into_iter()
+        .map(|(id, u)| (id, format!("{} {}", u.prenom, u.nom)))
+        .collect())
 }

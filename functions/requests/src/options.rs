@@ -4,7 +4,7 @@
 
 use ep_common::Ctx;
 use ep_common::http::Problem;
-use ep_common::partners::{conventions_of, get_caisse, get_partner};
+use ep_common::partners::{caisse_names, conventions_of};
 use ep_common::sessions::Authed;
 use ep_common::users::Role;
 use ep_domain::calendar::paris_date;
@@ -19,16 +19,21 @@ use crate::views;
 pub async fn options(ctx: &Ctx, authed: &Authed) -> Result<Value, Problem> {
     let partner_id = require_partner_user(authed)?;
     let table = ctx.table.as_ref();
-    let partner = get_partner(table, partner_id)
+    let partner = authed
+        .own_partner(ctx)
         .await?
         .ok_or_else(Problem::not_found)?;
     let today = paris_date(ctx.now());
+    let in_force: Vec<_> = conventions_of(table, partner_id)
+        .await?
+        .into_iter()
+        .filter(|c| c.is_active_on(today))
+        .collect();
+    // The caisses' names in one read.
+    let names = caisse_names(table, in_force.iter().map(|c| c.caisse_id.as_str())).await?;
     let mut caisses = Vec::new();
-    for conv in conventions_of(table, partner_id).await? {
-        if !conv.is_active_on(today) {
-            continue;
-        }
-        let Some(caisse) = get_caisse(table, &conv.caisse_id).await? else {
+    for conv in &in_force {
+        let Some(name) = names.get(&conv.caisse_id) else {
             continue;
         };
         let functionalities: Vec<&str> = Functionality::ALL
@@ -37,7 +42,7 @@ pub async fn options(ctx: &Ctx, authed: &Authed) -> Result<Value, Problem> {
             .map(|f| f.code())
             .collect();
         caisses.push(json!({
-            "id": caisse.id, "name": caisse.name, "functionalities": functionalities,
+            "id": conv.caisse_id, "name": name, "functionalities": functionalities,
         }));
     }
     caisses.sort_by(|a, b| a["name"].as_str().cmp(&b["name"].as_str()));

@@ -7,7 +7,7 @@
 use ep_common::Ctx;
 use ep_common::http::Problem;
 use ep_common::ids::{new_id, random_bytes};
-use ep_common::partners::{Convention, Partner, conventions_of, get_caisse, get_partner};
+use ep_common::partners::{Convention, Partner, conventions_of, get_caisse};
 use ep_common::requests::{
     AssureRecord, RequestRecord, Side, StateEvent, ThreadEntry, counts, msg_sk, reference_key,
     request_pk,
@@ -109,7 +109,8 @@ pub async fn validate_request(
     let (input, body_complete, type_errors) = input_from(body);
     let mut checked = validate(&input, complete || body_complete, paris_date(ctx.now()));
     checked.errors.0.extend(type_errors.0);
-    let partner = get_partner(ctx.table.as_ref(), &authed.user.org_id)
+    let partner = authed
+        .own_partner(ctx)
         .await?
         .ok_or_else(Problem::not_found)?;
     let readable = |f: &str| checked.errors.for_field(f).next().is_none();

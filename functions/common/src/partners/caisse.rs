@@ -47,3 +47,24 @@ pub async fn get_caisse(table: &dyn Table, id: &str) -> Result<Option<Caisse>, S
         None => None,
     })
 }
+
+/// The names of these caisses by id, in one read (none when there is none to name).
+pub async fn caisse_names<'a>(
+    table: &dyn Table,
+    ids: impl Iterator<Item = &'a str>,
+) -> Result<std::collections::HashMap<String, String>, StoreError> {
+    let mut keys: Vec<(String, String)> = ids.map(caisse_key).collect();
+    keys.sort();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(std::collections::HashMap::new());
+    }
+    Ok(table
+        .get_many(&keys)
+        .await?
+        .into_iter()
+        .flatten()
+        .filter_map(|i| i.parse::<Caisse>().ok())
+        .map(|c| (c.id, c.name))
+        .collect())
+}
