@@ -5,6 +5,7 @@ mod attachments;
 mod auth;
 mod emails;
 mod gateway;
+mod history_pages;
 mod maintenance;
 mod requests;
 mod round_trips;

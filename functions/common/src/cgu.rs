@@ -25,6 +25,19 @@ pub async fn current(table: &dyn Table) -> Result<Option<Cgu>, StoreError> {
     }
 }
 
+/// The version of the CGU in force, without its text (the session gate asks it on
+/// every request).
+pub async fn current_version(table: &dyn Table) -> Result<Option<String>, StoreError> {
+    #[derive(Deserialize)]
+    struct VersionOnly {
+        version: String,
+    }
+    match table.get(PK, CURRENT).await? {
+        Some(item) => Ok(Some(item.parse::<VersionOnly>()?.version)),
+        None => Ok(None),
+    }
+}
+
 /// Writes publishing `cgu`: the version (unique) and the current pointer.
 pub fn publish_writes(cgu: &Cgu) -> Result<Vec<Write>, StoreError> {
     Ok(vec![

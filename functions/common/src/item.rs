@@ -1,21 +1,101 @@
 //! An item of the Table port: a JSON object keyed by `pk`/`sk`, its size as DynamoDB
 //! counts it, and the update rule adapters share.
 
+use std::sync::OnceLock;
+
 use serde::{Serialize, de::DeserializeOwned};
 use serde_json::{Map, Value};
 
 use crate::table::{Index, MAX_ITEM_BYTES, StoreError, VERSION_ATTR};
 
 /// One item: a JSON object holding at least `pk` and `sk` as non-empty strings.
-#[derive(Clone, Debug, PartialEq)]
-pub struct Item(Map<String, Value>);
+///
+/// An item read from the embedded store keeps the JSON text it was stored as and is
+/// decoded only when an attribute is asked for: [`Item::parse`] reads a record
+/// straight from that text (a list page parses 20-odd items per request; building
+/// each one's map of values first cost more than the rest of the page).
+#[derive(Clone)]
+pub struct Item {
+    map: OnceLock<Map<String, Value>>,
+    stored: Option<Box<Stored>>,
+}
+
+/// Keys and JSON text of an item as a store keeps it.
+#[derive(Clone)]
+struct Stored {
+    pk: String,
+    sk: String,
+    body: String,
+}
+
+impl PartialEq for Item {
+    fn eq(&self, other: &Self) -> bool {
+        self.attrs() == other.attrs()
+    }
+}
+
+impl std::fmt::Debug for Item {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Item").field(self.attrs()).finish()
+    }
+}
 
 impl Item {
+    fn of_map(map: Map<String, Value>) -> Self {
+        Item {
+            map: OnceLock::from(map),
+            stored: None,
+        }
+    }
+
+    /// An item as a store keeps it: its keys and its JSON text (a JSON object that
+    /// the store wrote from a validated item), decoded when first needed.
+    pub fn stored(pk: String, sk: String, body: String) -> Result<Self, StoreError> {
+        if pk.is_empty() || sk.is_empty() || !body.starts_with('{') {
+            return Err(StoreError::Corrupt(format!("stored item {pk} / {sk}")));
+        }
+        Ok(Item {
+            map: OnceLock::new(),
+            stored: Some(Box::new(Stored { pk, sk, body })),
+        })
+    }
+
+    fn decoded(&self) -> Map<String, Value> {
+        match &self.stored {
+            Some(st) => match serde_json::from_str(&st.body) {
+                Ok(Value::Object(m)) => m,
+                _ => {
+                    // Only a damaged store gets here: `parse` reports it as corrupt;
+                    // the keys stay readable.
+                    tracing::error!(pk = %st.pk, sk = %st.sk, "stored item is not a JSON object");
+                    let mut m = Map::new();
+                    m.insert("pk".into(), Value::String(st.pk.clone()));
+                    m.insert("sk".into(), Value::String(st.sk.clone()));
+                    m
+                }
+            },
+            None => Map::new(),
+        }
+    }
+
+    fn map_mut(&mut self) -> &mut Map<String, Value> {
+        let map = match self.map.take() {
+            Some(m) => m,
+            None => self.decoded(),
+        };
+        self.stored = None;
+        self.map = OnceLock::from(map);
+        match self.map.get_mut() {
+            Some(m) => m,
+            None => unreachable!("the map was just set"),
+        }
+    }
+
     pub fn new(pk: impl Into<String>, sk: impl Into<String>) -> Self {
         let mut m = Map::new();
         m.insert("pk".into(), Value::String(pk.into()));
         m.insert("sk".into(), Value::String(sk.into()));
-        Item(m)
+        Item::of_map(m)
     }
 
     /// Builds an item from a record: the record's fields become attributes.
@@ -31,12 +111,12 @@ impl Item {
         };
         map.insert("pk".into(), Value::String(pk.into()));
         map.insert("sk".into(), Value::String(sk.into()));
-        Ok(Item(map))
+        Ok(Item::of_map(map))
     }
 
     /// Wraps a map read from a store; checks the keys.
     pub fn from_map(map: Map<String, Value>) -> Result<Self, StoreError> {
-        let item = Item(map);
+        let item = Item::of_map(map);
         item.validate()?;
         Ok(item)
     }
@@ -46,29 +126,38 @@ impl Item {
     pub fn parse<T: DeserializeOwned>(&self) -> Result<T, StoreError> {
         // Deserialised from the map in place: no copy of the item (a list page
         // parses 20-odd of them per request).
-        T::deserialize(&self.0)
-            .map_err(|e| StoreError::Corrupt(format!("{} / {}: {e}", self.pk(), self.sk())))
+        let parsed = match (self.map.get(), &self.stored) {
+            (None, Some(st)) => serde_json::from_str(&st.body).map_err(|e| e.to_string()),
+            _ => T::deserialize(self.attrs()).map_err(|e| e.to_string()),
+        };
+        parsed.map_err(|e| StoreError::Corrupt(format!("{} / {}: {e}", self.pk(), self.sk())))
     }
 
     pub fn pk(&self) -> &str {
-        self.0.get("pk").and_then(Value::as_str).unwrap_or("")
+        match (self.map.get(), &self.stored) {
+            (None, Some(st)) => &st.pk,
+            _ => self.attrs().get("pk").and_then(Value::as_str).unwrap_or(""),
+        }
     }
     pub fn sk(&self) -> &str {
-        self.0.get("sk").and_then(Value::as_str).unwrap_or("")
+        match (self.map.get(), &self.stored) {
+            (None, Some(st)) => &st.sk,
+            _ => self.attrs().get("sk").and_then(Value::as_str).unwrap_or(""),
+        }
     }
     pub fn get(&self, name: &str) -> Option<&Value> {
-        self.0.get(name)
+        self.attrs().get(name)
     }
     pub fn get_str(&self, name: &str) -> Option<&str> {
-        self.0.get(name).and_then(Value::as_str)
+        self.attrs().get(name).and_then(Value::as_str)
     }
     pub fn version(&self) -> Option<u64> {
-        self.0.get(VERSION_ATTR).and_then(Value::as_u64)
+        self.attrs().get(VERSION_ATTR).and_then(Value::as_u64)
     }
     /// Sets an attribute (not `pk`/`sk`, which are fixed at construction).
     pub fn set(&mut self, name: &str, value: impl Into<Value>) -> &mut Self {
         if name != "pk" && name != "sk" {
-            self.0.insert(name.to_owned(), value.into());
+            self.map_mut().insert(name.to_owned(), value.into());
         }
         self
     }
@@ -80,13 +169,16 @@ impl Item {
         if name == "pk" || name == "sk" {
             return None;
         }
-        self.0.remove(name)
+        self.map_mut().remove(name)
     }
     pub fn attrs(&self) -> &Map<String, Value> {
-        &self.0
+        self.map.get_or_init(|| self.decoded())
     }
-    pub fn into_map(self) -> Map<String, Value> {
-        self.0
+    pub fn into_map(mut self) -> Map<String, Value> {
+        match self.map.take() {
+            Some(m) => m,
+            None => self.decoded(),
+        }
     }
 
     /// The (partition, sort) key of this item in `index`, if it is in that index.
@@ -102,7 +194,7 @@ impl Item {
     /// attribute, when present, is a non-empty string.
     pub fn validate(&self) -> Result<(), StoreError> {
         for key in ["pk", "sk"] {
-            match self.0.get(key) {
+            match self.attrs().get(key) {
                 Some(Value::String(s)) if !s.is_empty() => {}
                 _ => {
                     return Err(StoreError::Invalid(format!(
@@ -114,7 +206,7 @@ impl Item {
         for index in Index::SECONDARY {
             let (p, s) = index.key_attrs();
             for attr in [p, s] {
-                match self.0.get(attr) {
+                match self.attrs().get(attr) {
                     None => {}
                     Some(Value::String(v)) if !v.is_empty() => {}
                     Some(_) => {
@@ -125,7 +217,7 @@ impl Item {
                 }
             }
         }
-        if item_size(&self.0) > MAX_ITEM_BYTES {
+        if item_size(self.attrs()) > MAX_ITEM_BYTES {
             return Err(StoreError::ItemTooLarge);
         }
         Ok(())
@@ -167,5 +259,72 @@ pub fn apply_update(map: &mut Map<String, Value>, set: &Map<String, Value>, remo
         if name != "pk" && name != "sk" {
             map.insert(name.clone(), value.clone());
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(serde::Deserialize, Debug, PartialEq)]
+    struct Row {
+        name: String,
+        n: u32,
+    }
+
+    fn stored() -> Item {
+        Item::stored(
+            "P".into(),
+            "S".into(),
+            r#"{"pk":"P","sk":"S","name":"Éloïse","n":3,"extra":[1,{"a":null}]}"#.into(),
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_stored_item_reads_as_the_same_map_and_record() {
+        let item = stored();
+        assert_eq!((item.pk(), item.sk()), ("P", "S"));
+        let row: Row = item.parse().unwrap();
+        assert_eq!(
+            row,
+            Row {
+                name: "Éloïse".into(),
+                n: 3
+            }
+        );
+        let map: Map<String, Value> = serde_json::from_str(
+            r#"{"pk":"P","sk":"S","name":"Éloïse","n":3,"extra":[1,{"a":null}]}"#,
+        )
+        .unwrap();
+        let from_map = Item::from_map(map.clone()).unwrap();
+        assert_eq!(item, from_map);
+        assert_eq!(item.get_str("name"), Some("Éloïse"));
+        // Parsed from the map once decoded: the same record.
+        assert_eq!(item.parse::<Row>().unwrap(), row);
+        assert_eq!(stored().into_map(), map);
+    }
+
+    #[test]
+    fn a_stored_item_can_be_changed_and_keeps_its_keys() {
+        let mut item = stored();
+        item.set("n", 4).set("pk", "other");
+        item.remove("extra");
+        assert_eq!(item.pk(), "P");
+        assert_eq!(item.parse::<Row>().unwrap().n, 4);
+        assert!(item.get("extra").is_none());
+    }
+
+    #[test]
+    fn a_damaged_stored_item_is_reported_not_read() {
+        assert!(matches!(
+            Item::stored("P".into(), "S".into(), "not json".into()),
+            Err(StoreError::Corrupt(_))
+        ));
+        assert!(Item::stored(String::new(), "S".into(), "{}".into()).is_err());
+        let half = Item::stored("P".into(), "S".into(), r#"{"pk":"P","#.into()).unwrap();
+        assert!(matches!(half.parse::<Row>(), Err(StoreError::Corrupt(_))));
+        assert_eq!((half.pk(), half.sk()), ("P", "S"));
+        assert_eq!(half.get_str("pk"), Some("P"));
     }
 }

@@ -185,6 +185,35 @@ pub fn history_pk(partner_id: &str, filter: Option<&str>) -> String {
     }
 }
 
+/// Key of the partner's history stamp: a random value rewritten by every write to
+/// the partner's history partitions (in the same transaction), so that a page kept
+/// in memory can be served again as long as the stamp it was built under is still
+/// the stored one (`ep_requests`' page cache).
+pub fn history_stamp_key(partner_id: &str) -> (String, String) {
+    (format!("PREQV#{partner_id}"), "STAMP".to_owned())
+}
+
+/// The write renewing the partner's history stamp.
+pub fn history_stamp_write(partner_id: &str) -> Write {
+    let (pk, sk) = history_stamp_key(partner_id);
+    Write::put(
+        Item::new(pk, sk).with("stamp", crate::ids::new_id()),
+        Cond::None,
+    )
+}
+
+/// The partner's current history stamp (none before its first request).
+pub async fn history_stamp(
+    table: &dyn crate::table::Table,
+    partner_id: &str,
+) -> Result<Option<String>, StoreError> {
+    let (pk, sk) = history_stamp_key(partner_id);
+    Ok(table
+        .get(&pk, &sk)
+        .await?
+        .and_then(|item| item.get_str("stamp").map(str::to_owned)))
+}
+
 /// The caisse's queue partition for `state`, optionally narrowed by one filter
 /// (`T#<type>`, `P#<partner>`, `A#<agent id or none>`).
 pub fn queue_pk(caisse_id: &str, state: RequestState, filter: Option<&str>) -> String {
@@ -253,7 +282,8 @@ impl RequestRecord {
 
     /// The writes that bring the index items from `before` (none for a new request)
     /// to this record: the items of keys that no longer apply are deleted, every
-    /// other one is (re)written with the new summary.
+    /// other one is (re)written with the new summary; the partner's history stamp
+    /// is renewed.
     pub fn index_writes(&self, before: Option<&RequestRecord>) -> Result<Vec<Write>, StoreError> {
         let sk = self.index_sk();
         let now = self.index_pks();
@@ -263,6 +293,7 @@ impl RequestRecord {
                 writes.push(Write::delete(pk.clone(), old.index_sk(), Cond::None));
             }
         }
+        writes.push(history_stamp_write(&self.partner_id));
         let summary = self.summary();
         for pk in now {
             writes.push(Write::put(
@@ -274,7 +305,8 @@ impl RequestRecord {
     }
 
     /// The writes deleting everything of this request but its thread entries and
-    /// counts: the record, the index items, the reference guard.
+    /// counts: the record, the index items, the reference guard; the partner's
+    /// history stamp is renewed.
     pub fn delete_writes(&self) -> Vec<Write> {
         let sk = self.index_sk();
         let mut writes = vec![Write::delete(
@@ -287,6 +319,7 @@ impl RequestRecord {
         }
         let (rpk, rsk) = reference_key(&self.reference);
         writes.push(Write::delete(rpk, rsk, Cond::None));
+        writes.push(history_stamp_write(&self.partner_id));
         writes
     }
 }

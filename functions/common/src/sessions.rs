@@ -251,13 +251,8 @@ pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Pro
                 ));
             }
         }
-        let cgu = crate::cgu::current(ctx.table.as_ref()).await?;
-        let actions = required_actions(
-            ctx,
-            &authed.user,
-            cgu.as_ref().map(|c| c.version.as_str()),
-            ctx.now(),
-        );
+        let cgu = crate::cgu::current_version(ctx.table.as_ref()).await?;
+        let actions = required_actions(ctx, &authed.user, cgu.as_deref(), ctx.now());
         if let Some(first) = actions.first() {
             return Err(match *first {
                 "accept_cgu" => Problem::new(

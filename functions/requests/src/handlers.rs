@@ -2,15 +2,19 @@
 //! body, calls one use case and maps its result to a response.
 
 use ep_common::Ctx;
-use ep_common::http::{Problem, json, parse_json, path_param, query_param};
+use std::sync::Arc;
+
+use ep_common::http::{Problem, json, parse_json, path_param, query_param, respond};
+use ep_common::requests::history_stamp;
 use ep_common::routes::Answer;
 use ep_common::sessions::Authed;
-use lambda_http::Request;
+use lambda_http::{Body, Request};
 use serde_json::{Value, json};
 
 use crate::actions::{self, ActionBody};
 use crate::lists::{self, parse_filters};
 use crate::options;
+use crate::pages;
 use crate::submit::{self, validate_request};
 use crate::support::{require_agent, require_partner_user};
 use crate::views;
@@ -46,11 +50,30 @@ pub async fn submit(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
     Ok(json(201, &page))
 }
 
-/// `GET /api/requests`: the partner's history.
+/// `GET /api/requests`: the partner's history. A page is kept in memory and served
+/// again while the partner's history stamp is unchanged (`pages`): one read
+/// instead of the query, its parsing and writing.
 pub async fn history(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
     let partner_id = require_partner_user(a)?;
     let filters = parse_filters(|k| query_param(req, k))?;
-    Ok(json(200, &lists::history(ctx, partner_id, &filters).await?))
+    let key = format!("{partner_id}\n{filters:?}");
+    let stamp = history_stamp(ctx.table.as_ref(), partner_id).await?;
+    if let Some(body) = stamp.as_deref().and_then(|s| pages::get(&key, s)) {
+        return Ok(respond(
+            200,
+            "application/json",
+            Body::Text(body.to_string()),
+        ));
+    }
+    let page = lists::history(ctx, partner_id, &filters).await?;
+    let body = serde_json::to_string(&page).map_err(|e| {
+        tracing::error!(error = %e, "response serialisation failed");
+        Problem::unavailable()
+    })?;
+    if let Some(stamp) = stamp {
+        pages::put(key, stamp, Arc::from(body.as_str()));
+    }
+    Ok(respond(200, "application/json", Body::Text(body)))
 }
 
 /// `GET /api/requests/{request_id}`: the request page.

@@ -7,6 +7,7 @@ mod actions;
 mod handlers;
 mod lists;
 mod options;
+mod pages;
 mod submit;
 mod support;
 pub mod texts;

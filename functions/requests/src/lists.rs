@@ -209,7 +209,10 @@ async fn page(
 
 /// The partner's history: newest first, from the partition of the most selective
 /// filter (name, then state, then caisse, then kind); the others in memory.
-pub async fn history(ctx: &Ctx, partner_id: &str, f: &Filters) -> Result<HistoryPage, Problem> {
+/// The history partition a page is read from (`None`: every request) and whether
+/// that partition answers the filters exactly (one read of a page), rather than
+/// by filtering in memory up to [`SCAN_READS`] reads.
+fn history_key(f: &Filters) -> (Option<String>, bool) {
     let (key, mut exact) = if let Some(n) = &f.name {
         (Some(format!("N#{}", n.key)), n.exact)
     } else if let Some(s) = f.state {
@@ -228,6 +231,11 @@ pub async fn history(ctx: &Ctx, partner_id: &str, f: &Filters) -> Result<History
         f.kind.is_some() && !used("T#"),
     ];
     exact &= !filters_left.contains(&true);
+    (key, exact)
+}
+
+pub async fn history(ctx: &Ctx, partner_id: &str, f: &Filters) -> Result<HistoryPage, Problem> {
+    let (key, exact) = history_key(f);
     let keep = |s: &Summary| {
         f.state.is_none_or(|st| s.state == st)
             && f.caisse_id.as_deref().is_none_or(|c| s.caisse_id == c)

@@ -17,7 +17,14 @@ use crate::table::{
 const PREFIX_END: char = '\u{10FFFF}';
 
 pub struct SqliteTable {
+    /// The connection every write goes through (and reads, in memory).
     conn: Arc<Mutex<Connection>>,
+    /// Read-only connections to the same file: in WAL mode readers do not wait for
+    /// each other nor for the writer, so concurrent requests read in parallel. Each
+    /// statement sees every transaction committed before it started. Empty for an
+    /// in-memory database, which reads through `conn`.
+    readers: Vec<Arc<Mutex<Connection>>>,
+    next_reader: std::sync::atomic::AtomicUsize,
 }
 
 fn unavailable(e: impl std::fmt::Display) -> StoreError {
@@ -28,7 +35,27 @@ impl SqliteTable {
     /// Opens (or creates) the database file.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let conn = Connection::open(path).map_err(unavailable)?;
-        Self::init(conn)
+        let mut table = Self::init(conn)?;
+        let n = std::thread::available_parallelism().map_or(2, |n| n.get().clamp(2, 8));
+        for _ in 0..n {
+            let reader = Connection::open_with_flags(
+                path,
+                rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY
+                    | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            )
+            .map_err(unavailable)?;
+            reader
+                // Pages mapped rather than copied through read(2): a request reads a
+                // few items by key and a page of a list, most of it already in the
+                // OS cache.
+                .execute_batch(
+                    "PRAGMA query_only = ON; PRAGMA busy_timeout = 5000;
+                     PRAGMA mmap_size = 268435456; PRAGMA cache_size = -8192;",
+                )
+                .map_err(unavailable)?;
+            table.readers.push(Arc::new(Mutex::new(reader)));
+        }
+        Ok(table)
     }
 
     /// An in-memory database (tests, benchmarks).
@@ -61,6 +88,8 @@ impl SqliteTable {
         .map_err(unavailable)?;
         Ok(SqliteTable {
             conn: Arc::new(Mutex::new(conn)),
+            readers: Vec::new(),
+            next_reader: std::sync::atomic::AtomicUsize::new(0),
         })
     }
 
@@ -80,18 +109,49 @@ impl SqliteTable {
         .map_err(unavailable)?
     }
 
-    /// A short read: run here, on the calling thread, when the connection is free
-    /// (a few microseconds of SQLite, cheaper than a hop to the blocking pool);
-    /// otherwise, as every other call, on the blocking pool behind the lock.
+    /// A short read: run here, on the calling thread, when a reading connection is
+    /// free (a few microseconds of SQLite, cheaper than a hop to the blocking pool);
+    /// otherwise on the blocking pool, behind the next reader's lock.
     async fn read<T, F>(&self, f: F) -> Result<T, StoreError>
     where
         T: Send + 'static,
         F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
     {
-        if let Ok(mut guard) = self.conn.try_lock() {
-            return f(&mut guard);
+        if self.readers.is_empty() {
+            if let Ok(mut guard) = self.conn.try_lock() {
+                return f(&mut guard);
+            }
+            return self.with_conn(f).await;
         }
-        self.with_conn(f).await
+        for reader in &self.readers {
+            if let Ok(mut guard) = reader.try_lock() {
+                return f(&mut guard);
+            }
+        }
+        self.long_read(f).await
+    }
+
+    /// A long read (more than a page): on the blocking pool.
+    async fn long_read<T, F>(&self, f: F) -> Result<T, StoreError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&mut Connection) -> Result<T, StoreError> + Send + 'static,
+    {
+        if self.readers.is_empty() {
+            return self.with_conn(f).await;
+        }
+        let k = self
+            .next_reader
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let reader = self.readers[k % self.readers.len()].clone();
+        tokio::task::spawn_blocking(move || {
+            let mut guard = reader
+                .lock()
+                .map_err(|_| StoreError::Unavailable("database lock poisoned".into()))?;
+            f(&mut guard)
+        })
+        .await
+        .map_err(unavailable)?
     }
 
     /// Moves the write-ahead log into the database file and truncates it, so that
@@ -161,6 +221,18 @@ fn read_item(c: &Connection, pk: &str, sk: &str) -> Result<Option<Map<String, Va
     body.map(|b| decode(&b)).transpose()
 }
 
+/// An item as read for a caller: kept as its JSON text until an attribute is asked for.
+fn read_stored(c: &Connection, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
+    let body: Option<String> = c
+        .prepare_cached("SELECT body FROM items WHERE pk = ?1 AND sk = ?2")
+        .map_err(unavailable)?
+        .query_row(params![pk, sk], |r| r.get(0))
+        .optional()
+        .map_err(unavailable)?;
+    body.map(|b| Item::stored(pk.to_owned(), sk.to_owned(), b))
+        .transpose()
+}
+
 fn decode(body: &str) -> Result<Map<String, Value>, StoreError> {
     match serde_json::from_str(body) {
         Ok(Value::Object(m)) => Ok(m),
@@ -219,7 +291,7 @@ fn decode_cursor(cursor: &str, len: usize) -> Result<Vec<String>, StoreError> {
 fn run_query(c: &Connection, q: &Query) -> Result<Page, StoreError> {
     let (pcol, scol) = q.index.key_attrs();
     let table_index = q.index == Index::Table;
-    let mut sql = format!("SELECT body FROM items WHERE {pcol} = ?");
+    let mut sql = format!("SELECT pk, sk, body FROM items WHERE {pcol} = ?");
     let mut args: Vec<String> = vec![q.pk.clone()];
     if !table_index {
         sql.push_str(&format!(" AND {scol} IS NOT NULL"));
@@ -268,13 +340,17 @@ fn run_query(c: &Connection, q: &Query) -> Result<Page, StoreError> {
     let mut stmt = c.prepare_cached(&sql).map_err(unavailable)?;
     let rows = stmt
         .query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            r.get::<_, String>(0)
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+            ))
         })
         .map_err(unavailable)?;
     let mut items = Vec::new();
     for row in rows {
-        let body = row.map_err(unavailable)?;
-        items.push(Item::from_map(decode(&body)?)?);
+        let (pk, sk, body) = row.map_err(unavailable)?;
+        items.push(Item::stored(pk, sk, body)?);
     }
     let next = if items.len() > q.limit as usize {
         items.truncate(q.limit as usize);
@@ -296,19 +372,14 @@ fn run_query(c: &Connection, q: &Query) -> Result<Page, StoreError> {
 impl Table for SqliteTable {
     async fn get(&self, pk: &str, sk: &str) -> Result<Option<Item>, StoreError> {
         let (pk, sk) = (pk.to_owned(), sk.to_owned());
-        self.read(move |c| read_item(c, &pk, &sk)?.map(Item::from_map).transpose())
-            .await
+        self.read(move |c| read_stored(c, &pk, &sk)).await
     }
 
     async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError> {
         crate::table::check_get_many(keys)?;
         let keys = keys.to_vec();
-        self.read(move |c| {
-            keys.iter()
-                .map(|(pk, sk)| read_item(c, pk, sk)?.map(Item::from_map).transpose())
-                .collect()
-        })
-        .await
+        self.read(move |c| keys.iter().map(|(pk, sk)| read_stored(c, pk, sk)).collect())
+            .await
     }
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
@@ -350,7 +421,7 @@ impl Table for SqliteTable {
         if q.limit <= 100 {
             self.read(move |c| run_query(c, &q)).await
         } else {
-            self.with_conn(move |c| run_query(c, &q)).await
+            self.long_read(move |c| run_query(c, &q)).await
         }
     }
 
