@@ -117,6 +117,7 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
     // route → (path, query, cookie)
     let cases: BTreeMap<&str, (String, &str, &str)> = [
         ("GET /api/health", ("/api/health".into(), "", "")),
+        ("GET /api/legal", ("/api/legal".into(), "", "")),
         ("GET /api/me", ("/api/me".into(), "", w.technicien.as_str())),
         (
             "GET /api/cgu",

@@ -295,6 +295,10 @@ export async function openJourney(browser, gw, journey) {
       const title = await page.title();
       assert.ok(title && title.includes('Espace Partenaires'), `« ${name} »: no descriptive <title> (${title})`);
       assert.equal(await page.getAttribute('html', 'lang'), 'fr', `« ${name} »: <html lang="fr">`);
+      // Every page links the legal pages from its footer (SPEC §5 « Legal pages »).
+      const missing = await page.evaluate(() => ['/accessibilite', '/donnees-personnelles', '/mentions-legales']
+        .filter((href) => !document.querySelector(`footer a[href="${href}"]`)));
+      assert.deepEqual(missing, [], `« ${name} »: the footer does not link the legal pages`);
 
       const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
       assert.equal(
