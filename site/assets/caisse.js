@@ -2,7 +2,7 @@
 // agents. Those who manage it (the admin, an agent with the « administrateur de la
 // caisse » flag) edit it (PUT), create agents (POST …/agents) and inactivate them
 // (POST …/agents/{id}/inactivate, after a confirmation step).
-import { $, api, busy, clearErrors, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, busy, clearErrors, de, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
 import {
   badge, emailEl, breadcrumb, confirmStep, dataTable, details, failure, formErrors, jour, personBlock, personErrors,
   personFields, queryParam, readPerson, startPage, statusLabel, success, timeEl,
@@ -79,7 +79,7 @@ function askInactivate(agent, button) {
   confirmStep({
     anchor: $('#liste-agents'),
     id: 'confirmation-inactivation',
-    title: `Inactiver le compte de ${agent.prenom} ${agent.nom} ?`,
+    title: `Inactiver le compte ${de(`${agent.prenom} ${agent.nom}`)} ?`,
     text: 'Le compte est inactivé tout de suite : ses sessions sont fermées et il ne peut plus se connecter. Il sera supprimé automatiquement 6 mois plus tard.',
     confirmLabel: 'Confirmer l\'inactivation',
     returnFocus: button,
@@ -87,7 +87,7 @@ function askInactivate(agent, button) {
       const res = await api('POST', `/api/caisses/${encodeURIComponent(caisseId)}/agents/${encodeURIComponent(agent.id)}/inactivate`, {});
       if (res.status === 200) {
         await loadAgents();
-        success(messages, `Le compte de ${agent.prenom} ${agent.nom} est inactivé.`);
+        success(messages, `Le compte ${de(`${agent.prenom} ${agent.nom}`)} est inactivé.`);
         return true;
       }
       showErrors(form, [{ field: null, message: unexpected(res) }]);
@@ -156,7 +156,7 @@ async function start() {
         clearErrors(agentForm);
         agentForm.reset();
         await loadAgents();
-        success(messages, `Le compte agent de ${r.body.prenom} ${r.body.nom} est créé (identifiant ${r.body.identifiant}) : un courriel lui a été envoyé avec son identifiant et un lien pour créer son mot de passe.`);
+        success(messages, `Le compte agent ${de(`${r.body.prenom} ${r.body.nom}`)} est créé (identifiant ${r.body.identifiant}) : un courriel lui a été envoyé avec son identifiant et un lien pour créer son mot de passe.`);
       } else {
         formErrors(agentForm, r, personFields('agent'), 'agent-nom');
       }

@@ -4,7 +4,7 @@
 // sent), an inactivation at least 15 days ahead with the successor who takes over the
 // techniciens (POST …/inactivations). `?modifier=<id>` opens the change form for that
 // gestionnaire (from « Mon profil »).
-import { $, api, busy, clearErrors, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, busy, clearErrors, de, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
 import {
   badge, emailEl, dataTable, formErrors, isoDay, jour, personBlock, personErrors, personFields, personName, queryParam,
   readPerson, selectField, startPage, statusLabel, success, textField,
@@ -84,7 +84,7 @@ function wireHabilitation() {
     if (res.status === 201 && res.body) {
       clearErrors(form);
       form.reset();
-      success(messages, `La demande d'habilitation de ${personName(res.body)} est envoyée à la caisse, qui la traitera au plus tard le ${jour(res.body.due_on)}.`);
+      success(messages, `La demande d'habilitation ${de(personName(res.body))} est envoyée à la caisse, qui la traitera au plus tard le ${jour(res.body.due_on)}.`);
     } else {
       formErrors(form, res, { ...personFields('hab'), caisse_id: 'hab-caisse' }, 'hab-nom');
     }
@@ -196,7 +196,7 @@ function wireInactivation() {
       clearErrors(form);
       form.reset();
       fillSuccessors();
-      success(messages, `L'inactivation du compte de ${who.prenom} ${who.nom} est programmée pour le ${jour(res.body.wanted_on)}. La caisse en est informée.`);
+      success(messages, `L'inactivation du compte ${de(`${who.prenom} ${who.nom}`)} est programmée pour le ${jour(res.body.wanted_on)}. La caisse en est informée.`);
     } else if (res.status === 409 && res.body && res.body.code === 'account.last_gestionnaire') {
       showErrors(form, [{ field: 'inact-gestionnaire', message: res.body.detail }]);
     } else {

@@ -3,7 +3,7 @@
 // applies them (POST …/apply) or rejects them with a reason (POST …/reject). The
 // structure's name and the gestionnaire's current values come with each item (50 a
 // page, « Page suivante »), no other call.
-import { $, api, el, notice, unexpected } from './app.js';
+import { $, api, de, el, notice, unexpected } from './app.js';
 import {
   dataTable, nameIn, personName, queuePage, queueRender, rejectOnClick, requestCard, success, timeEl,
 } from './gestion.js';
@@ -52,7 +52,7 @@ function card(r, info) {
     apply.disabled = false;
     if (res.status === 200) {
       await pages.reload();
-      success(messages, `Les informations de ${who} (${info.name}) sont modifiées ; un courriel l'en informe.`);
+      success(messages, `Les informations ${de(who)} (${info.name}) sont modifiées ; un courriel l'en informe.`);
     } else {
       notice(zone, { kind: 'erreur', title: 'Modification impossible', text: unexpected(res), focus: true, id: `demande-${r.id}-erreur` });
     }

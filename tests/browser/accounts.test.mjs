@@ -76,7 +76,7 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   assert.match(await page.locator('#table-caisses').textContent(), /CPAM de Villeneuve.*Claire Référente/s);
   await ui.check('caisses, caisse créée');
 
-  await page.getByRole('link', { name: 'Créer le premier agent de CPAM de Villeneuve' }).click();
+  await page.getByRole('link', { name: 'Créer le premier agent de la CPAM de Villeneuve' }).click();
   await page.waitForURL((url) => url.pathname === '/caisse');
   await ready(page);
   assert.equal((await page.locator('h1').textContent()).trim(), 'CPAM de Villeneuve');
@@ -92,7 +92,7 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   await page.locator('#agent-email').fill('agathe.agent@cpam-villeneuve.example.org');
   await page.getByLabel('Administrateur de la caisse').check();
   await page.getByRole('button', { name: 'Créer le compte agent' }).click();
-  await statusMessage(page, 'Le compte agent de Agathe Agent est créé');
+  await statusMessage(page, 'Le compte agent d\'Agathe Agent est créé');
   assert.match(await page.locator('#table-agents').textContent(), /Agathe Agent.*Oui.*En attente d'activation/s);
   await ui.check('caisse, agent créé');
   await signOut(ui, 'déconnexion administrateur');
@@ -282,7 +282,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await agent.ok('POST', `/api/habilitations/${hab.id}/approve`, {}, 200);
   const gestion = apiClient(gw);
   const gestionIdent = await gestion.activateAndSignIn('nadia.gestion@ccas-essai.example.org', GESTION_PASSWORD);
-  const prenoms = ['Anne', 'Bruno', 'Chloé', 'David', 'Emma'];
+  const prenoms = ['Anne', 'Bruno', 'Chloé', 'David'];
   for (const [i, prenom] of prenoms.entries()) {
     await gestion.ok('POST', `/api/partners/${partner.id}/techniciens`, person('madame', prenom, 'Essai', `tech${i}@ccas-essai.example.org`), 201);
   }
@@ -292,7 +292,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await signInAs(ui, gestionIdent, GESTION_PASSWORD, 'gestionnaire');
   await page.goto('/structure/comptes');
   await ready(page);
-  assert.match(await page.locator('#quota-techniciens').textContent(), /5 techniciens sur 5 : le nombre maximal est atteint/);
+  assert.match(await page.locator('#quota-techniciens').textContent(), /4 techniciens sur 5 : vous pouvez en créer 1 de plus/);
   await page.locator('#tech-civilite').selectOption('monsieur');
   await page.locator('#tech-nom').fill('Essai');
   await page.locator('#tech-prenom').fill('Fabien');
@@ -305,25 +305,31 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   assert.match(await fieldError(page, 'tech-email'), /adresse professionnelle.*gmail\.com/);
   await ui.check('comptes, messagerie personnelle refusée');
 
-  // ---- The sixth technicien: the quota message names the limit.
+  // ---- The fifth technicien fills the quota: the form is disabled, says why and the ways out.
   await page.locator('#tech-email').fill('fabien.essai@ccas-essai.example.org');
   await page.getByRole('button', { name: 'Créer le compte technicien' }).click();
-  await until(async () => /au plus 5 techniciens/.test(await page.locator('.resume-erreurs').textContent().catch(() => '')), 'the quota message');
-  summary = await errorSummary(page);
-  assert.equal(summary.heading, 'Le formulaire contient 1 erreur');
-  assert.match(await page.locator('.resume-erreurs').textContent(), /une structure de 1 à 10 membres peut avoir au plus 5 techniciens/);
-  assert.equal(await page.locator('#tech-email').getAttribute('aria-invalid'), null, 'the e-mail is fine now');
+  await statusMessage(page, 'Le compte technicien de M. Fabien Essai est créé');
+  assert.match(await page.locator('#quotas').textContent(), /5 techniciens sur 5/);
+  const quota = page.locator('#quota-techniciens');
+  assert.match(await quota.textContent(), /5 techniciens sur 5 : le nombre maximal est atteint\. Pour créer un compte, inactivez un compte technicien qui n'est plus utilisé, ou demandez à votre caisse de mettre à jour le nombre de membres/);
+  assert.ok(await page.getByRole('button', { name: 'Créer le compte technicien' }).isDisabled(), 'the creation button is disabled at the quota');
+  for (const id of ['tech-civilite', 'tech-nom', 'tech-prenom', 'tech-email']) {
+    assert.ok(await page.locator(`#${id}`).isDisabled(), `#${id} disabled at the quota`);
+  }
+  assert.equal(await page.locator('#form-technicien').getAttribute('aria-describedby'), 'quota-techniciens');
+  assert.equal(await quota.getByRole('link', { name: 'inactivez un compte technicien' }).getAttribute('href'), '#table-habilitations');
   await ui.check('comptes, quota atteint');
 
   // ---- A technicien edited, another inactivated (confirmation step): a place is free again.
   const anne = page.locator('#table-habilitations tbody tr').filter({ hasText: 'Anne' });
-  await anne.getByRole('button', { name: 'Modifier le compte de Anne Essai' }).click();
+  await anne.getByRole('button', { name: 'Modifier le compte d\'Anne Essai' }).click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'titre-modifier');
+  assert.equal(await page.locator('#titre-modifier').textContent(), 'Modifier le compte technicien d\'Anne Essai');
   assert.equal(await page.locator('#mod-prenom').inputValue(), 'Anne');
   await page.locator('#mod-fonction').fill('Conseillère en insertion');
   await ui.check('comptes, modification d\'un technicien');
   await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
-  await statusMessage(page, 'Le compte technicien de Anne Essai est modifié.');
+  await statusMessage(page, 'Le compte technicien d\'Anne Essai est modifié.');
   assert.match(await anne.textContent(), /Conseillère en insertion/);
   const bruno = page.locator('#table-habilitations tbody tr').filter({ hasText: 'Bruno' });
   await bruno.getByRole('button', { name: 'Inactiver le compte de Bruno Essai' }).click();
@@ -334,8 +340,15 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await statusMessage(page, 'Le compte technicien de Bruno Essai est inactivé.');
   assert.match(await bruno.textContent(), /Inactif/);
   assert.match(await page.locator('#quotas').textContent(), /4 techniciens sur 5/);
+  assert.ok(await page.getByRole('button', { name: 'Créer le compte technicien' }).isEnabled(), 'the form is usable again');
+  await page.locator('#tech-civilite').selectOption('madame');
+  await page.locator('#tech-nom').fill('Essai');
+  await page.locator('#tech-prenom').fill('Emma');
+  await page.locator('#tech-fonction').fill('Assistante sociale');
+  await page.locator('#tech-telephone').fill('04 72 00 00 10');
+  await page.locator('#tech-email').fill('emma.essai@ccas-essai.example.org');
   await page.getByRole('button', { name: 'Créer le compte technicien' }).click();
-  await statusMessage(page, 'Le compte technicien de M. Fabien Essai est créé');
+  await statusMessage(page, 'Le compte technicien de Mme Emma Essai est créé');
   assert.match(await page.locator('#quotas').textContent(), /5 techniciens sur 5/);
 
   // ---- Inactivation of a gestionnaire 14 days ahead: refused next to the date.
@@ -465,7 +478,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   assert.equal(await page.evaluate(() => document.activeElement.id), 'confirmation-suspension');
   await ui.check('partenaire, confirmation de suspension');
   await page.getByRole('button', { name: 'Confirmer la suspension' }).click();
-  await statusMessage(page, 'L\'accès de CCAS d\'Essai est suspendu.');
+  await statusMessage(page, 'L\'accès du CCAS d\'Essai est suspendu.');
   assert.match(await page.locator('#sous-titre').textContent(), /Accès suspendu/);
   await ui.check('partenaire suspendu');
   await signOut(ui, 'déconnexion agent');
