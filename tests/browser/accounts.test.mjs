@@ -356,19 +356,12 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await page.waitForURL((url) => url.pathname === '/structure/gestionnaires');
   await ready(page);
   await ui.check('gestionnaires, demandes à la caisse');
-  await page.locator('#inact-gestionnaire').selectOption({ label: 'Nadia Gestion (vous)' });
-  await page.locator('#inact-date').fill(parisDay(now, 14));
-  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
-  summary = await errorSummary(page);
-  assert.deepEqual(summary.hrefs, ['#inact-date']);
-  assert.match(await fieldError(page, 'inact-date'), new RegExp(`au moins 15 jours.*${frDay(parisDay(now, 15)).replace(/\//g, '\\/')}|au moins 15 jours`));
-  await ui.check('gestionnaires, préavis de 14 jours refusé');
-  // 15 days, but the last active gestionnaire: refused too, next to the gestionnaire.
-  await page.locator('#inact-date').fill(parisDay(now, 15));
-  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
-  await until(async () => (await page.locator('#inact-gestionnaire').getAttribute('aria-invalid')) === 'true', 'the last-gestionnaire message');
-  assert.match(await fieldError(page, 'inact-gestionnaire'), /dernier gestionnaire actif/);
-  assert.equal(await page.locator('#inact-date').getAttribute('aria-invalid'), null);
+  // The only active gestionnaire cannot be inactivated: the form says so and how to go on.
+  assert.match(await page.locator('#inactivation-impossible').textContent(),
+    /Nadia Gestion \(vous\) est le seul gestionnaire actif de la structure : le dernier gestionnaire actif ne peut pas être inactivé\. Demandez d'abord l'habilitation d'un nouveau gestionnaire/);
+  assert.ok(await page.getByRole('button', { name: 'Signaler l\'inactivation' }).isDisabled());
+  assert.ok(await page.locator('#inact-gestionnaire').isDisabled());
+  assert.equal(await page.locator('#form-inactivation').getAttribute('aria-describedby'), 'inactivation-impossible');
 
   // ---- A new gestionnaire asked; the agent refuses with health data in the reason: refused.
   await page.locator('#hab-civilite').selectOption('monsieur');
@@ -397,7 +390,28 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   // A second gestionnaire (API), whose inactivation is scheduled 20 days ahead.
   const hab2 = await agent.ok('POST', `/api/partners/${partner.id}/habilitations`, person('monsieur', 'Paul', 'Relais', 'paul.relais@ccas-essai.example.org'), 201);
   const paul = (await agent.ok('POST', `/api/habilitations/${hab2.id}/approve`, {}, 200)).account;
-  await gestion.ok('POST', `/api/partners/${partner.id}/inactivations`, { user_id: paul.id, wanted_on: parisDay(now, 20) }, 201);
+  // The gestionnaire signals it in the form: only what the rules allow is offered.
+  await signInAs(ui, gestionIdent, GESTION_PASSWORD, 'gestionnaire');
+  await page.goto('/structure/gestionnaires');
+  await ready(page);
+  assert.equal(await page.locator('#inactivation-impossible').count(), 0);
+  assert.deepEqual(await page.locator('#inact-successeur option').allTextContents(), ['Choisissez d\'abord le gestionnaire à inactiver']);
+  // Paul has not activated his account yet: he may go, Nadia may not (she would leave
+  // no active gestionnaire); his successor is Nadia, never Paul himself.
+  const targets = (await page.locator('#inact-gestionnaire option').allTextContents()).filter((t) => !/Choisi/.test(t));
+  assert.deepEqual(targets, ['Paul Relais']);
+  await page.locator('#inact-gestionnaire').selectOption({ label: 'Paul Relais' });
+  assert.deepEqual(await page.locator('#inact-successeur option').allTextContents(), ['Nadia Gestion (vous)']);
+  await page.locator('#inact-date').fill(parisDay(now, 14));
+  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
+  summary = await errorSummary(page);
+  assert.deepEqual(summary.hrefs, ['#inact-date']);
+  assert.match(await fieldError(page, 'inact-date'), /au moins 15 jours/);
+  await ui.check('gestionnaires, préavis de 14 jours refusé');
+  await page.locator('#inact-date').fill(parisDay(now, 20));
+  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
+  await statusMessage(page, 'L\'inactivation du compte de Paul Relais est programmée');
+  await signOut(ui, 'déconnexion gestionnaire après le signalement');
 
   await signInAs(ui, agentIdent, AGENT_PASSWORD, 'agent');
   // The agent's caisse: a second agent created, then inactivated.
