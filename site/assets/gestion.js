@@ -251,9 +251,13 @@ export function formErrors(form, res, fields, fallbackField = null) {
 // ------------------------------------------------------------------ tables
 
 /**
- * A data table in a keyboard-scrollable region (narrow screens scroll the table, never
- * the page). columns: [{ label, cell(row) → Node|string, className, header }]: the first
- * column heads its row unless `header: false`; `header: true` makes another one do so.
+ * A data table. On a wide screen, a table in a keyboard-scrollable region; below 40rem
+ * (style.css) each row becomes a card of « label : value » lines, so that a phone reads a
+ * whole row without scrolling sideways. The table keeps its semantics in both layouts
+ * (explicit roles: CSS `display` would otherwise drop them), and the labels shown in
+ * cards are hidden from assistive technologies, which announce the column headers.
+ * columns: [{ label, cell(row) → Node|string, className, header }]: the first column heads
+ * its row unless `header: false`; `header: true` makes another one do so.
  */
 export function dataTable({ id, caption, columns, rows, empty = 'Aucun élément.' }) {
   const captionId = `${id}-titre`;
@@ -261,21 +265,23 @@ export function dataTable({ id, caption, columns, rows, empty = 'Aucun élément
   if (!rows.length) {
     return el('p', { class: 'vide', id, text: empty });
   }
-  const table = el('table', { id });
+  const table = el('table', { id, class: 'en-cartes', role: 'table' });
   table.append(el('caption', { id: captionId, text: caption }));
-  const head = el('tr');
-  for (const c of columns) head.append(el('th', { scope: 'col', text: c.label }));
-  table.append(el('thead', {}, head));
-  const body = el('tbody');
+  const head = el('tr', { role: 'row' });
+  for (const c of columns) head.append(el('th', { scope: 'col', role: 'columnheader', text: c.label }));
+  table.append(el('thead', { role: 'rowgroup' }, head));
+  const body = el('tbody', { role: 'rowgroup' });
   for (const row of rows) {
-    const tr = el('tr');
+    const tr = el('tr', { role: 'row' });
     columns.forEach((c, i) => {
       const value = c.cell(row);
       const isHeader = c.header === true || (i === 0 && c.header !== false);
-      const cell = el(isHeader ? 'th' : 'td', isHeader ? { scope: 'row' } : {});
+      const cell = el(isHeader ? 'th' : 'td', isHeader ? { scope: 'row', role: 'rowheader' } : { role: 'cell' });
       if (c.className) cell.className = c.className;
-      if (value instanceof Node) cell.append(value);
-      else cell.textContent = value === undefined || value === null || value === '' ? '—' : String(value);
+      const content = el('span', { class: 'valeur' });
+      if (value instanceof Node) content.append(value);
+      else content.textContent = value === undefined || value === null || value === '' ? '—' : String(value);
+      cell.append(el('span', { class: 'etiquette', 'aria-hidden': 'true', text: c.label }), content);
       tr.append(cell);
     });
     body.append(tr);
