@@ -46,7 +46,7 @@ async function loadAgents() {
   const columns = [
     { label: 'Nom', cell: (a) => `${a.prenom} ${a.nom}` },
     { label: 'Identifiant', cell: (a) => el('span', { class: 'identifiant', text: a.identifiant }) },
-    { label: 'E-mail', cell: (a) => emailEl(a.email) },
+    { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
     { label: 'Fonction', cell: (a) => a.fonction },
     { label: 'Administrateur', cell: (a) => (a.caisse_admin ? 'Oui' : 'Non') },
     { label: 'Statut', cell: (a) => badge(statusLabel(a.status), a.status) },
@@ -140,7 +140,7 @@ async function start() {
     });
 
     const agentForm = $('#form-agent');
-    $('#champs-agent').append(personBlock('agent', { phoneRequired: false }));
+    $('#champs-agent').append(personBlock('agent', { phoneRequired: false, audience: 'caisse' }));
     agentForm.addEventListener('submit', async (event) => {
       event.preventDefault();
       const errors = personErrors('agent', { phoneRequired: false });

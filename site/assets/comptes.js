@@ -97,7 +97,7 @@ async function loadAccounts() {
       { label: 'Nom', cell: (a) => a.nom, header: true },
       { label: 'Prénom', cell: (a) => a.prenom },
       { label: 'Fonction', cell: (a) => a.fonction },
-      { label: 'E-mail', cell: (a) => emailEl(a.email) },
+      { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
       {
         label: 'Statut',
         cell: (a) => {

@@ -358,16 +358,22 @@ export function selectField(id, label, hint, options, { placeholder = 'Choisir�
  * The fields of a person (civilité, nom, prénom, fonction, téléphone, e-mail), as on the
  * convention's habilitation form. `domains`: the structure's allowed domains (hint).
  */
-export function personBlock(prefix, { phoneRequired = true, domains = null, values = {} } = {}) {
+// The examples of « Fonction » follow who the account is for.
+const FONCTION_EXAMPLES = {
+  partenaire: 'Par exemple : travailleuse sociale, conseiller en insertion.',
+  caisse: 'Par exemple : conseillère offre de service, chargé des relations partenaires.',
+};
+
+export function personBlock(prefix, { phoneRequired = true, domains = null, values = {}, audience = 'partenaire' } = {}) {
   const ids = personFields(prefix);
   const frag = document.createDocumentFragment();
   frag.append(
     selectField(ids.civilite, 'Civilité', null, [['madame', 'Madame'], ['monsieur', 'Monsieur']], { name: 'civilite', value: values.civilite || '' }),
     textField(ids.nom, 'Nom', null, { name: 'nom', autocomplete: 'off', maxlength: '100', value: values.nom || '' }),
     textField(ids.prenom, 'Prénom', null, { name: 'prenom', autocomplete: 'off', maxlength: '100', value: values.prenom || '' }),
-    textField(ids.fonction, 'Fonction', 'Par exemple : travailleuse sociale, conseiller en insertion.', { name: 'fonction', autocomplete: 'off', maxlength: '100', spellcheck: 'true', value: values.fonction || '' }),
+    textField(ids.fonction, 'Fonction', FONCTION_EXAMPLES[audience], { name: 'fonction', autocomplete: 'off', maxlength: '100', spellcheck: 'true', value: values.fonction || '' }),
     textField(ids.telephone, phoneRequired ? 'Téléphone' : 'Téléphone (facultatif)', 'Numéro français, par exemple 04 72 00 00 00.', { type: 'tel', name: 'telephone', autocomplete: 'off', value: values.telephone || '' }),
-    textField(ids.email, 'Adresse e-mail', domains && domains.length
+    textField(ids.email, 'Adresse électronique', domains && domains.length
       ? `Adresse professionnelle de la structure (domaine ${domains.join(' ou ')}) : les messageries personnelles sont refusées.`
       : 'Le courriel de création du compte, avec l\'identifiant, est envoyé à cette adresse.', { type: 'email', name: 'email', autocomplete: 'off', value: values.email || '' }),
   );
@@ -395,8 +401,8 @@ export function personErrors(prefix, { phoneRequired = true } = {}) {
   if (!v.prenom) errors.push({ field: ids.prenom, message: 'Saisissez le prénom.' });
   if (!v.fonction) errors.push({ field: ids.fonction, message: 'Saisissez la fonction.' });
   if (phoneRequired && !v.telephone) errors.push({ field: ids.telephone, message: 'Saisissez le numéro de téléphone (par exemple 04 72 00 00 00).' });
-  if (!v.email) errors.push({ field: ids.email, message: 'Saisissez l\'adresse e-mail.' });
-  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.email)) errors.push({ field: ids.email, message: 'Saisissez une adresse e-mail complète, par exemple prenom.nom@structure.fr.' });
+  if (!v.email) errors.push({ field: ids.email, message: 'Saisissez l\'adresse électronique.' });
+  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.email)) errors.push({ field: ids.email, message: 'Saisissez une adresse électronique complète, par exemple prenom.nom@structure.fr.' });
   return errors;
 }
 

@@ -11,7 +11,7 @@ import {
 } from './gestion.js';
 
 const messages = $('#messages');
-const MOD_FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse e-mail']];
+const MOD_FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse électronique']];
 let me;
 let partner;
 let base;
@@ -56,7 +56,7 @@ async function loadAccounts() {
       { label: 'Nom', cell: (a) => `${a.prenom} ${a.nom}` },
       { label: 'Fonction', cell: (a) => a.fonction },
       { label: 'Téléphone', cell: (a) => a.telephone },
-      { label: 'E-mail', cell: (a) => emailEl(a.email) },
+      { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
       { label: 'Statut', cell: (a) => badge(statusLabel(a.status), a.status) },
     ],
   }));
@@ -127,7 +127,7 @@ function wireModification() {
         const v = document.getElementById(`modif-${k}`).value.trim();
         if (v && v !== (who[k] || '')) body[k] = v;
       }
-      if (Object.keys(body).length === 1) errors.push({ field: 'modif-nom', message: 'Modifiez au moins une information (nom, prénom, fonction, téléphone ou adresse e-mail).' });
+      if (Object.keys(body).length === 1) errors.push({ field: 'modif-nom', message: 'Modifiez au moins une information (nom, prénom, fonction, téléphone ou adresse électronique).' });
     }
     if (errors.length) {
       showErrors(form, errors);

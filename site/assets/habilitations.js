@@ -33,7 +33,7 @@ function pendingCard(r) {
       ['Structure', partnerLink(r)],
       ['Fonction', r.fonction],
       ['Téléphone', r.telephone],
-      ['Adresse e-mail', r.email],
+      ['Adresse électronique', r.email],
       ['Reçue le', timeEl(r.received_at)],
       ['À traiter au plus tard le', due],
     ],

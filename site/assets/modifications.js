@@ -9,7 +9,7 @@ import {
 } from './gestion.js';
 
 const messages = $('#messages');
-const FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse e-mail']];
+const FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse électronique']];
 const TITLES = { pending: 'Demandes à traiter', applied: 'Demandes appliquées', rejected: 'Demandes refusées' };
 let pages;
 

@@ -161,7 +161,7 @@ async function loadAccounts() {
       { label: 'Nom', cell: (a) => `${a.prenom} ${a.nom}` },
       { label: 'Profil', cell: (a) => profileName(a.profile) },
       { label: 'Fonction', cell: (a) => a.fonction },
-      { label: 'E-mail', cell: (a) => emailEl(a.email) },
+      { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
       {
         label: 'Statut',
         cell: (a) => {

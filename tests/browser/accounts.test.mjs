@@ -43,7 +43,7 @@ async function journey(t, name) {
   return { gw, ui, page: ui.page };
 }
 
-const CSV_HEADER = 'Profil;Nom;Prénom;Fonction;E-mail;Statut;Créé le;Créé par;Dernière connexion;Ancienneté du mot de passe (jours)';
+const CSV_HEADER = 'Profil;Nom;Prénom;Fonction;Adresse électronique;Statut;Créé le;Créé par;Dernière connexion;Ancienneté du mot de passe (jours)';
 
 test('accounts: caisse and first agent → partner and convention → habilitation approved → gestionnaire → technicien → CSV and review → seen by the agent', async (t) => {
   const { gw, ui, page } = await journey(t, 'parcours comptes');
@@ -117,6 +117,10 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   for (const label of ['Contacter votre organisme d\'assurance Maladie', 'Soumettre une demande d\'étude de dossier', 'Consulter l\'historique des demandes']) {
     await page.getByLabel(label, { exact: true }).check();
   }
+  // This journey takes the long path (habilitation request, then approval); the one-form
+  // path has its own journey below.
+  await page.getByLabel('Créer aussi le compte de son premier gestionnaire').uncheck();
+  assert.ok(await page.locator('#champs-premier-gestionnaire').isHidden());
   await Promise.all([
     page.waitForURL((url) => url.pathname === '/partenaire'),
     page.getByRole('button', { name: 'Créer la structure et sa convention' }).click(),
@@ -534,4 +538,69 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   assert.ok(first.includes(`À traiter au plus tard le${frDay(late.due_on)}`), first);
   assert.doesNotMatch(await cards.nth(1).textContent(), /En retard/);
   await ui.check('habilitations, une demande en retard');
+});
+
+test('one form: the agent creates a structure, its convention and its first gestionnaire', async (t) => {
+  const { gw, ui, page } = await journey(t, 'parcours premier gestionnaire');
+  const admin = apiClient(gw);
+  const { link, identifiant: adminIdent } = await adminActivation(gw);
+  await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: FIRST_PASSWORD }, 204);
+  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: FIRST_PASSWORD }, 200);
+  await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
+  const caisse = await admin.ok('POST', '/api/caisses', {
+    name: 'CPAM de Rivebelle', address: '3 rue du Fleuve, 69000 Rivebelle', alt_contact: 'Téléphone 36 46', referents: [],
+  }, 201);
+  await admin.ok('POST', `/api/caisses/${caisse.id}/agents`, { ...person('madame', 'Inès', 'Agent', 'ines.agent@cpam-rivebelle.example.org'), caisse_admin: true }, 201);
+  const agent = apiClient(gw);
+  const agentIdent = await agent.activateAndSignIn('ines.agent@cpam-rivebelle.example.org', AGENT_PASSWORD);
+
+  await page.goto('/connexion');
+  await signInAs(ui, agentIdent, AGENT_PASSWORD, 'agent');
+  await page.goto('/partenaires');
+  await ready(page);
+  await page.locator('#p-nom').fill('CCAS de Rivebelle');
+  await page.locator('#p-siret').fill(nextSiret());
+  await page.locator('#p-adresse').fill('1 place de la Mairie, 69000 Rivebelle');
+  await page.locator('#p-categorie').selectOption('ccas');
+  await page.locator('#p-membres').fill('6');
+  await page.locator('#p-domaines').fill('ccas-rivebelle.example.org');
+  await page.getByLabel('Contacter votre organisme d\'assurance Maladie', { exact: true }).check();
+  assert.ok(await page.getByLabel('Créer aussi le compte de son premier gestionnaire').isChecked(), 'offered by default');
+  await page.locator('#g1-civilite').selectOption('monsieur');
+  await page.locator('#g1-nom').fill('Lefort');
+  await page.locator('#g1-prenom').fill('Olivier');
+  await page.locator('#g1-fonction').fill('Directeur du CCAS');
+  await page.locator('#g1-telephone').fill('04 72 00 00 21');
+  await page.locator('#g1-email').fill('olivier.lefort@gmail.com');
+  await ui.check('partenaires, structure et premier gestionnaire');
+  // A personal address: refused next to the gestionnaire's field, nothing created.
+  await page.getByRole('button', { name: 'Créer la structure, sa convention et son premier gestionnaire' }).click();
+  const summary = await errorSummary(page);
+  assert.deepEqual(summary.hrefs, ['#g1-email']);
+  assert.match(await fieldError(page, 'g1-email'), /adresse professionnelle de la structure.*gmail\.com/);
+  assert.equal((await agent.get('/api/partners')).body.items.length, 0, 'nothing created on a refused form');
+  await ui.check('partenaires, premier gestionnaire refusé');
+
+  await page.locator('#g1-email').fill('olivier.lefort@ccas-rivebelle.example.org');
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/partenaire'),
+    page.getByRole('button', { name: 'Créer la structure, sa convention et son premier gestionnaire' }).click(),
+  ]);
+  await ready(page);
+  await statusMessage(page, 'La structure CCAS de Rivebelle est créée, avec sa convention et le compte de son premier gestionnaire, M. Olivier Lefort (identifiant');
+  assert.match(await page.locator('#infos-structure').textContent(), /1 gestionnaire sur 2, 0 technicien sur 5/);
+  assert.match(await page.locator('#table-comptes').textContent(), /Olivier.*Gestionnaire.*En attente d'activation/s);
+  await ui.check('partenaire créé avec son gestionnaire');
+  // The habilitation request is recorded, accepted (the SLA figures count it).
+  await page.goto('/habilitations');
+  await ready(page);
+  await page.getByRole('link', { name: 'Acceptées' }).click();
+  await ready(page);
+  assert.match(await page.locator('#table-demandes').textContent(), /M\. Olivier Lefort/);
+  await ui.check('habilitations acceptées, premier gestionnaire');
+  await signOut(ui, 'déconnexion agent');
+
+  // The gestionnaire activates from the email and reaches his home.
+  await activateFromMail(ui, gw, 'olivier.lefort@ccas-rivebelle.example.org', GESTION_PASSWORD, { name: 'gestionnaire' });
+  assert.ok(await page.getByRole('link', { name: 'Gérer les comptes de votre structure' }).isVisible());
 });

@@ -185,7 +185,7 @@ test('errors: wrong password, weak password, reused link — summary, field mess
   await page.getByRole('button', { name: 'Créer mon mot de passe' }).click();
   await until(async () => /Le formulaire contient 1 erreur$/.test(
     (await page.locator('.resume-erreurs h2').textContent().catch(() => '')).trim()), 'summary with 1 error');
-  assert.match(await fieldError(page, 'mdp-nouveau'), /adresse e-mail|nom|prénom/);
+  assert.match(await fieldError(page, 'mdp-nouveau'), /adresse électronique|nom|prénom/);
   await ui.check('activation, mot de passe personnel');
 
   await page.locator('#mdp-nouveau').fill(FIRST_PASSWORD);
