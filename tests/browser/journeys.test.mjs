@@ -171,7 +171,9 @@ test('errors: wrong password, weak password, reused link — summary, field mess
   let summary = await errorSummary(page);
   assert.equal(summary.heading, 'Le formulaire contient 2 erreurs');
   assert.deepEqual(summary.hrefs, ['#mdp-nouveau', '#mdp-confirmation']);
-  assert.match(await fieldError(page, 'mdp-nouveau'), /au moins 12 caractères.*majuscule.*chiffre/s);
+  // The message names the three rules, not only the first.
+  assert.match(await fieldError(page, 'mdp-nouveau'),
+    /aucune des trois règles : au moins 12 caractères avec une majuscule.*; ou au moins 14 caractères.*; ou une phrase de passe d'au moins 7 mots\. Il doit par exemple/s);
   assert.match(await fieldError(page, 'mdp-confirmation'), /ne correspond pas/);
   assert.match(await page.title(), /^Erreurs – /);
   for (const key of ['douze', 'quatorze', 'phrase']) {
