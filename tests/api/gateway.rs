@@ -272,10 +272,23 @@ async fn the_development_outbox_page_lists_emails_with_clickable_links() {
         assert!(html.contains(part), "{part} missing: {html}");
     }
     let months = [
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-        "octobre", "novembre", "décembre",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ];
-    assert!(months.iter().any(|m| html.contains(&format!(" {m} 20"))), "{html}");
+    assert!(
+        months.iter().any(|m| html.contains(&format!(" {m} 20"))),
+        "{html}"
+    );
     assert!(!html.contains(" +0000"), "raw RFC 2822 date shown: {html}");
 }
 

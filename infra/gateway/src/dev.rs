@@ -80,8 +80,18 @@ const FOOTER: &str = "<footer class=\"pied\" role=\"contentinfo\"><div class=\"b
 /// « 7 décembre 2026 à 21:05 »; the header as it is when it does not parse.
 pub(crate) fn french_date_time(header: &str) -> String {
     const MONTHS: [&str; 12] = [
-        "janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
-        "octobre", "novembre", "décembre",
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
     ];
     match jiff::fmt::rfc2822::parse(header.trim()) {
         Ok(z) => {
