@@ -295,9 +295,12 @@ export function describeUnmet(codes, length = 0) {
   }
   const classes = codes.filter((c) => MISSING[c]).map((c) => MISSING[c]);
   if (classes.length) must.push(`contenir ${joinFr(classes)}`);
-  if (must.length) parts.push(`Ce mot de passe ne respecte aucune des trois règles : il doit ${must.join(' et ')}.`);
-  if (codes.includes('password.too_few_words')) {
-    parts.push(`Ce mot de passe ne respecte aucune des trois règles : une phrase de passe doit compter au moins ${MIN_WORDS} mots.`);
+  // The summary names the three rules, then what the password lacks for the nearest one.
+  if (must.length || codes.includes('password.too_few_words')) {
+    const [first, second, third] = FORMS.map(([, text]) => text);
+    let sentence = `Ce mot de passe ne respecte aucune des trois règles : ${first} ; ou ${second} ; ou ${third}.`;
+    if (must.length) sentence += ` Il doit par exemple ${must.join(' et ')}.`;
+    parts.push(sentence);
   }
   if (codes.includes('password.too_long')) parts.push(RULE_MESSAGES['password.too_long']);
   if (codes.includes('password.contains_email') && codes.includes('password.contains_name')) {

@@ -262,6 +262,34 @@ async fn the_development_outbox_page_lists_emails_with_clickable_links() {
     assert!(html.contains("gestionnaire@ccas.example.org"));
     let link = format!("<a href=\"{0}/activation?jeton=abc&amp;x=1\">", app.url);
     assert!(html.contains(&link), "{html}");
+    // The site's header, favicon, a way back and the footer; the date in French, Paris time.
+    for part in [
+        "<link rel=\"icon\" href=\"/assets/favicon.svg\"",
+        "<header class=\"entete\"",
+        "href=\"/accueil\">← Retour au portail</a>",
+        "href=\"/mentions-legales\"",
+    ] {
+        assert!(html.contains(part), "{part} missing: {html}");
+    }
+    let months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    assert!(
+        months.iter().any(|m| html.contains(&format!(" {m} 20"))),
+        "{html}"
+    );
+    assert!(!html.contains(" +0000"), "raw RFC 2822 date shown: {html}");
 }
 
 #[tokio::test]

@@ -130,6 +130,11 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   assert.equal((await page.locator('h1').textContent()).trim(), 'CCAS de Villeneuve');
   assert.match(await page.locator('#infos-convention').textContent(), /Soumettre une demande d'étude de dossier/);
   assert.match(await page.locator('#infos-structure').textContent(), /0 gestionnaire sur 2, 0 technicien sur 5/);
+  // Sections in the order of use, the destructive action last, each in the table of contents.
+  const headings = (await page.locator('main section.carte > h2').allTextContents()).map((h) => h.trim());
+  assert.deepEqual(headings.slice(0, 3), ['Informations', 'Comptes de la structure', 'Enregistrer une demande d\'habilitation de gestionnaire']);
+  assert.equal(headings.at(-1), 'Accès de la structure et suspension');
+  assert.equal(await page.locator('nav.sommaire a').count(), headings.length);
   await ui.check('partenaire créé');
 
   // ---- It records a habilitation request and approves it.

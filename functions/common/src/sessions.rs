@@ -178,19 +178,17 @@ async fn read(
     };
     let hash = token_hash(&token);
     let (pk, sk) = key(&hash);
+    // With the session, the CGU in force for each audience (the user's is not known
+    // yet; only the one needed is decoded).
     let mut keys = vec![(pk.clone(), sk.clone())];
     if gated {
-        keys.push(crate::cgu::current_key());
+        keys.extend(crate::cgu::Audience::ALL.map(crate::cgu::current_key));
     }
     let mut first = ctx.table.get_many(&keys).await?.into_iter();
     let Some(item) = first.next().flatten() else {
         return Ok(None);
     };
-    let cgu = first
-        .next()
-        .flatten()
-        .map(|i| crate::cgu::version_of(&i))
-        .transpose()?;
+    let cgu_items: Vec<Option<Item>> = first.collect();
     let session: Session = item.parse()?;
     let now = ctx.now();
     let idle_limit =
@@ -220,6 +218,13 @@ async fn read(
         ctx.table.delete(&pk, &sk, Cond::None).await?;
         return Ok(None);
     }
+    let audience = crate::cgu::Audience::of(user.org_kind);
+    let cgu = crate::cgu::Audience::ALL
+        .iter()
+        .position(|a| *a == audience)
+        .and_then(|i| cgu_items.get(i).cloned().flatten())
+        .map(|i| crate::cgu::version_of(&i))
+        .transpose()?;
     let session = touch(ctx, (&pk, &sk), session, now).await?;
     let authed = Authed {
         user,
