@@ -151,6 +151,9 @@ struct State {
     outbox_dir: PathBuf,
     dev_clock: Option<Arc<ep_common::clock::OffsetClock>>,
     lambdas: Option<Arc<lambda::Lambdas>>,
+    /// Lambda mode: the pages' `Content-Security-Policy`, whose `connect-src` also
+    /// allows S3 (moto), where the browser sends presigned uploads.
+    page_csp: Option<String>,
 }
 
 /// A running gateway.
@@ -253,6 +256,10 @@ pub async fn start(
         // A real binary's clock cannot be moved.
         dev_clock: options.dev_clock.clone().filter(|_| lambdas.is_none()),
         lambdas: lambdas.clone(),
+        page_csp: options
+            .lambda
+            .as_ref()
+            .map(|l| lambda::page_csp(&l.aws_endpoint)),
     });
 
     let accept_state = state.clone();
@@ -376,6 +383,13 @@ async fn static_file(st: &State, path: &str) -> HyperResponse {
     match tokio::fs::read(&file).await {
         Ok(bytes) => {
             let mut res = plain(status, statics::content_type(&file), bytes);
+            if let Some(v) = st
+                .page_csp
+                .as_deref()
+                .and_then(|c| http::HeaderValue::from_str(c).ok())
+            {
+                res.headers_mut().insert("content-security-policy", v);
+            }
             let cache = if file.extension().is_some_and(|e| e == "html") {
                 "no-cache"
             } else {

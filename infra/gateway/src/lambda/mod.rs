@@ -249,6 +249,25 @@ impl Lambdas {
     }
 }
 
+/// The pages' `Content-Security-Policy` in Lambda mode: the API's, with S3's origin
+/// (`endpoint`, moto) added to `connect-src`, where presigned uploads go.
+pub fn page_csp(endpoint: &str) -> String {
+    let origin = endpoint
+        .parse::<http::Uri>()
+        .ok()
+        .and_then(|u| Some(format!("{}://{}", u.scheme_str()?, u.authority()?)))
+        .unwrap_or_default();
+    let csp = ep_common::http::SECURITY_HEADERS
+        .iter()
+        .find(|(k, _)| *k == "content-security-policy")
+        .map(|(_, v)| *v)
+        .unwrap_or("default-src 'self'");
+    csp.replace(
+        "connect-src 'self'",
+        &format!("connect-src 'self' {origin}"),
+    )
+}
+
 /// An API Gateway v2 (payload 2.0) Lambda response as HTTP: status, headers, the
 /// `cookies` as `Set-Cookie`, the body (base64 when `isBase64Encoded`).
 pub fn from_lambda(v: &serde_json::Value) -> Result<HyperResponse, String> {
@@ -306,6 +325,16 @@ mod tests {
         assert_eq!(res.headers().get_all("set-cookie").iter().count(), 2);
         assert_eq!(res.headers()["content-type"], "text/csv; charset=utf-8");
         assert!(from_lambda(&serde_json::json!({"body": "x"})).is_err());
+    }
+
+    #[test]
+    fn pages_may_send_uploads_to_s3_only() {
+        let csp = page_csp("http://127.0.0.1:5000/");
+        assert!(
+            csp.contains("connect-src 'self' http://127.0.0.1:5000;"),
+            "{csp}"
+        );
+        assert!(csp.contains("script-src 'self';"), "{csp}");
     }
 
     #[test]
