@@ -137,3 +137,71 @@ async fn a_missing_binary_stops_the_start_with_its_name() {
     assert!(err.contains("ep-auth is missing"), "{err}");
     assert!(err.contains("cargo build -p ep-auth"), "{err}");
 }
+
+/// A stand-in function that takes its invocation, then `then` (a shell command).
+fn script_function(dir: &std::path::Path, name: &str, then: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    let script = format!(
+        "#!/bin/bash\nexec 3<>/dev/tcp/${{AWS_LAMBDA_RUNTIME_API%:*}}/${{AWS_LAMBDA_RUNTIME_API#*:}}\n\
+         printf 'GET /2018-06-01/runtime/invocation/next HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n' >&3\n\
+         read -r status <&3\n{then}\n"
+    );
+    std::fs::write(&path, script).unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+    path
+}
+
+/// An instance past its timeout is killed (the request times out), one that dies
+/// holding an invocation fails it; both are replaced for the next invocation.
+#[tokio::test]
+async fn an_instance_past_its_timeout_is_killed_and_one_that_dies_fails_its_invocation() {
+    use ep_gateway::lambda::runtime::{Outcome, Pool, Spec};
+    let dir = TempDir::new();
+    let (_stop, shutdown) = tokio::sync::watch::channel(false);
+    let pool = |exe, timeout| {
+        Pool::new(
+            Spec {
+                name: "stand-in".into(),
+                exe,
+                env: vec![("PATH".into(), "/usr/bin:/bin".into())],
+                timeout,
+                arn: "arn:aws:lambda:eu-west-3:000000000000:function:stand-in".into(),
+                max: 2,
+            },
+            shutdown.clone(),
+        )
+    };
+    let slow = pool(
+        script_function(&dir.0, "slow", "sleep 60"),
+        std::time::Duration::from_millis(700),
+    );
+    let started = std::time::Instant::now();
+    assert!(matches!(
+        slow.invoke(b"{}".to_vec()).await,
+        Outcome::TimedOut
+    ));
+    assert!(started.elapsed() < std::time::Duration::from_secs(10));
+    for _ in 0..50 {
+        if slow.live() == 0 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_eq!(slow.live(), 0, "the killed instance is gone");
+    assert!(
+        matches!(slow.invoke(b"{}".to_vec()).await, Outcome::TimedOut),
+        "a new instance takes the next one"
+    );
+
+    let dying = pool(
+        script_function(&dir.0, "dying", "exit 7"),
+        std::time::Duration::from_secs(10),
+    );
+    for _ in 0..2 {
+        match dying.invoke(b"{}".to_vec()).await {
+            Outcome::Crashed(why) => assert!(why.contains("exit status: 7"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+    }
+}
