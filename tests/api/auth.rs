@@ -577,6 +577,7 @@ async fn the_cgu_gate_is_enforced_on_every_other_endpoint(mode: Mode) {
     let cookie = app.login(&ident, GOOD).await;
     let exempt = [
         "GET /api/health",
+        "GET /api/legal",
         "POST /api/auth/login",
         "POST /api/auth/logout",
         "POST /api/auth/token",

@@ -411,3 +411,33 @@ fn the_openapi_document_covers_every_endpoint() {
     );
     assert!(extra.is_empty(), "documented but not routed: {extra:?}");
 }
+
+/// The « Données personnelles » page states the retention the deployment applies:
+/// the public `GET /api/legal` answers the configured values, not defaults.
+#[tokio::test]
+async fn the_legal_pages_read_the_configured_retention() {
+    let app = ep_tests::spawn_app_with(
+        &[
+            ("EP_REQUEST_RETENTION_MONTHS", "18"),
+            ("EP_AUDIT_RETENTION_MONTHS", "24"),
+            ("EP_SESSION_IDLE_MINUTES", "20"),
+        ],
+        ep_tests::TempDir::new(),
+        false,
+    )
+    .await;
+    let res = app.get("/api/legal").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let r = &res.json()["retention"];
+    assert_eq!(r["request_months"], 18);
+    assert_eq!(r["audit_months"], 24);
+    assert_eq!(r["session_idle_minutes"], 20);
+    assert_eq!(r["account_months"], 6);
+    assert_eq!(r["password_days"], 180);
+    let page = app.get("/donnees-personnelles").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("/assets/legal.js")
+            && page.text().contains("data-duree=\"request_months\"")
+    );
+}

@@ -185,7 +185,7 @@ test('errors: wrong password, weak password, reused link — summary, field mess
   await page.getByRole('button', { name: 'Créer mon mot de passe' }).click();
   await until(async () => /Le formulaire contient 1 erreur$/.test(
     (await page.locator('.resume-erreurs h2').textContent().catch(() => '')).trim()), 'summary with 1 error');
-  assert.match(await fieldError(page, 'mdp-nouveau'), /adresse e-mail|nom|prénom/);
+  assert.match(await fieldError(page, 'mdp-nouveau'), /adresse électronique|nom|prénom/);
   await ui.check('activation, mot de passe personnel');
 
   await page.locator('#mdp-nouveau').fill(FIRST_PASSWORD);
@@ -378,4 +378,41 @@ test('public pages: home, CGU read without an account, unknown page, incomplete 
   assert.equal(outline.id, 'identifiant');
   assert.equal(outline.style, 'solid');
   assert.ok(outline.width >= 2, `focus outline ${outline.width}px`);
+});
+
+test('legal pages: accessibility statement, personal data with the configured durations, legal notice', async (t) => {
+  const gw = await startGateway(binary, { env: { EP_REQUEST_RETENTION_MONTHS: '18', EP_SESSION_IDLE_MINUTES: '20' } });
+  let ui;
+  t.after(async () => {
+    try {
+      if (ui) await ui.close();
+    } finally {
+      await gw.stop();
+    }
+  });
+  ui = await openJourney(browser, gw, 'pages légales');
+  const { page } = ui;
+  await page.goto('/connexion');
+  await page.getByRole('link', { name: 'Données personnelles' }).click();
+  await page.waitForURL((url) => url.pathname === '/donnees-personnelles');
+  await page.locator('#durees').waitFor();
+  const durations = await page.locator('#durees').innerText();
+  // The configuration's values, not the defaults (12 months, 30 minutes).
+  assert.match(durations, /supprimées 18 mois après leur clôture/);
+  assert.match(durations, /après 20 minutes sans activité/);
+  assert.match(durations, /supprimé, avec ses données personnelles, 6 mois après/);
+  assert.match(durations, /10 Mo chacune/);
+  await ui.check('données personnelles');
+
+  await page.getByRole('link', { name: 'Accessibilité : non conforme' }).click();
+  await page.waitForURL((url) => url.pathname === '/accessibilite');
+  for (const heading of ['État de conformité', 'Contenus non accessibles', 'Voies de recours']) {
+    assert.ok(await page.getByRole('heading', { name: heading, level: 2 }).isVisible(), heading);
+  }
+  await ui.check('déclaration d’accessibilité');
+
+  await page.getByRole('link', { name: 'Mentions légales' }).click();
+  await page.waitForURL((url) => url.pathname === '/mentions-legales');
+  assert.ok(await page.getByRole('heading', { name: 'Hébergement', level: 2 }).isVisible());
+  await ui.check('mentions légales');
 });

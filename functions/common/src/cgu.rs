@@ -25,17 +25,19 @@ pub async fn current(table: &dyn Table) -> Result<Option<Cgu>, StoreError> {
     }
 }
 
-/// The version of the CGU in force, without its text (the session gate asks it on
-/// every request).
-pub async fn current_version(table: &dyn Table) -> Result<Option<String>, StoreError> {
+/// The key of the CGU in force (the session gate reads it with the session).
+pub fn current_key() -> (String, String) {
+    (PK.to_owned(), CURRENT.to_owned())
+}
+
+/// The version of the CGU in force, read from its item without its text (the session
+/// gate asks it on every request).
+pub fn version_of(item: &Item) -> Result<String, StoreError> {
     #[derive(Deserialize)]
     struct VersionOnly {
         version: String,
     }
-    match table.get(PK, CURRENT).await? {
-        Some(item) => Ok(Some(item.parse::<VersionOnly>()?.version)),
-        None => Ok(None),
-    }
+    Ok(item.parse::<VersionOnly>()?.version)
 }
 
 /// Writes publishing `cgu`: the version (unique) and the current pointer.
