@@ -161,6 +161,17 @@ pub async fn spawn_app_on(
     scheduler: bool,
     blobs: Option<Arc<dyn ep_common::blobs::Blobs>>,
 ) -> TestApp {
+    start_inner(pairs, dir, None, blobs, None, scheduler).await
+}
+
+async fn start_inner(
+    pairs: &[(&str, &str)],
+    dir: TempDir,
+    lambda: Option<ep_gateway::lambda::LambdaOptions>,
+    blobs: Option<Arc<dyn ep_common::blobs::Blobs>>,
+    table: Option<Arc<dyn ep_common::table::Table>>,
+    scheduler: bool,
+) -> TestApp {
     let data = dir.0.join("data");
     let data_str = data.display().to_string();
     let mut all: Vec<(&str, &str)> = vec![("EP_LISTEN", "127.0.0.1:0"), ("EP_DATA_DIR", &data_str)];
@@ -176,6 +187,8 @@ pub async fn spawn_app_on(
         public_url_from_bind: true,
         dev_clock: None,
         blobs,
+        lambda,
+        table,
     };
     let app = ep_gateway::start(config, clock.clone(), options)
         .await
@@ -191,6 +204,107 @@ pub async fn spawn_app_on(
 
 pub async fn spawn_app() -> TestApp {
     spawn_app_with(&[], TempDir::new(), false).await
+}
+
+/// How an API journey runs: the handlers in process (embedded store), or each route
+/// through its function's real binary under the gateway's Lambda mode, on moto.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    InProcess,
+    Lambda,
+}
+
+/// The directory of the function binaries built for the Lambda-mode tests
+/// (`EP_TEST_LAMBDA_DIR`), or `None` when the developer skips them on purpose with
+/// `EP_SKIP_LAMBDA=1` (or `EP_SKIP_AWS=1`: they need moto).
+pub fn lambda_dir() -> Option<std::path::PathBuf> {
+    if let Ok(d) = std::env::var("EP_TEST_LAMBDA_DIR") {
+        return Some(d.into());
+    }
+    if std::env::var("EP_SKIP_LAMBDA").as_deref() == Ok("1")
+        || std::env::var("EP_SKIP_AWS").as_deref() == Ok("1")
+    {
+        eprintln!("EP_SKIP_LAMBDA=1: Lambda-mode test skipped");
+        return None;
+    }
+    panic!(
+        "EP_TEST_LAMBDA_DIR is not set: run the whole suite with infra/scripts/test-all.sh \
+         (it builds the function binaries), or build them with `cargo build -p ep-auth \
+         -p ep-accounts -p ep-requests -p ep-attachments -p ep-maintenance --bins`, start moto \
+         (`infra/scripts/services.sh start`) and export EP_TEST_LAMBDA_DIR=<target dir>/debug \
+         and EP_TEST_AWS_ENDPOINT=http://127.0.0.1:5000 (EP_SKIP_LAMBDA=1 skips these tests)"
+    )
+}
+
+/// Starts the app in `mode` (`None`: a Lambda-mode test skipped on purpose). In
+/// Lambda mode the table and bucket are fresh on moto, the functions get `pairs`
+/// too, and clamd when the test environment has one.
+pub async fn spawn_in(mode: Mode, pairs: &[(&str, &str)]) -> Option<TestApp> {
+    spawn_in_dir(mode, pairs, TempDir::new()).await
+}
+
+pub async fn spawn_in_dir(mode: Mode, pairs: &[(&str, &str)], dir: TempDir) -> Option<TestApp> {
+    if mode == Mode::InProcess {
+        return Some(spawn_app_with(pairs, dir, false).await);
+    }
+    let bins = lambda_dir()?;
+    spawn_in_bins(pairs, dir, bins).await
+}
+
+/// Starts the app in Lambda mode with the function binaries of `bins`.
+pub async fn spawn_in_bins(
+    pairs: &[(&str, &str)],
+    dir: TempDir,
+    bins: std::path::PathBuf,
+) -> Option<TestApp> {
+    let endpoint = moto_endpoint()?;
+    let table = unique("ep-lambda");
+    let bucket = unique("ep-lambda");
+    let clamd = std::env::var("EP_TEST_CLAMD").ok();
+    let mut all: Vec<(&str, &str)> = vec![("EP_TABLE", &table), ("EP_ATTACHMENTS_BUCKET", &bucket)];
+    if let Some(c) = clamd.as_deref() {
+        all.push(("EP_CLAMD_ADDRESS", c));
+    }
+    all.extend_from_slice(pairs);
+    let mut env: Vec<(String, String)> = all
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.to_string()))
+        .collect();
+    // The functions' own logs: warnings and errors only, unless asked otherwise.
+    env.push((
+        "RUST_LOG".into(),
+        std::env::var("EP_TEST_LAMBDA_LOG").unwrap_or_else(|_| "warn".into()),
+    ));
+    env.push(("EP_LOG_FORMAT".into(), "text".into()));
+    let lambda = ep_gateway::lambda::LambdaOptions {
+        dir: bins,
+        aws_endpoint: endpoint,
+        env,
+    };
+    // The test's own view of what the functions stored: the same table and bucket.
+    let sdk = moto_sdk(&lambda.aws_endpoint).await;
+    let table_view: Arc<dyn ep_common::table::Table> = Arc::new(ep_common::aws::DynamoTable::new(
+        aws_sdk_dynamodb::Client::new(&sdk),
+        table.clone(),
+    ));
+    let s3 = aws_sdk_s3::config::Builder::from(&sdk)
+        .force_path_style(true)
+        .build();
+    let blobs: Arc<dyn ep_common::blobs::Blobs> = Arc::new(ep_common::aws::S3Blobs::new(
+        aws_sdk_s3::Client::from_conf(s3),
+        bucket.clone(),
+    ));
+    Some(
+        start_inner(
+            &all,
+            dir,
+            Some(lambda),
+            Some(blobs),
+            Some(table_view),
+            false,
+        )
+        .await,
+    )
 }
 
 impl TestApp {

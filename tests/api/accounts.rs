@@ -1,9 +1,26 @@
 //! Partners, conventions and the account lifecycle (SPEC §1–§3, convention §2.2,
 //! §4.1, §4.2), through the API as the pages use it.
 
-use ep_tests::{TestApp, spawn_app};
+use ep_tests::{Mode, TestApp, spawn_app, spawn_in};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
+
+both_modes!(
+    spec_3_technicien_quota_in_every_band_at_the_limit_and_one_over,
+    spec_3_gestionnaire_quota_in_every_band,
+    spec_3_emails_must_be_professional_addresses_of_the_structure,
+    spec_3_a_new_technicien_activates_from_the_email_and_signs_in,
+    spec_2_2_3_any_gestionnaire_inactivates_a_technicien_at_once,
+    spec_4_1_exclusion_ends_sessions_and_notifies_the_gestionnaires,
+    spec_4_1_suspension_blocks_every_partner_user_until_reinstated,
+    spec_2_2_2_gestionnaire_changes_are_applied_by_the_caisse_only,
+    spec_4_2_csv_export_and_review_confirmation_seen_by_the_caisse,
+    spec_3_3_the_help_page_shows_the_caisse_referents,
+    only_the_admin_or_an_admin_agent_manages_agents,
+    convention_can_be_edited_and_functionalities_named,
+    spec_5_control_bidi_and_invisible_characters_are_refused_naming_the_field,
+    oversized_names_and_bodies_are_refused_naming_the_field_or_the_size,
+);
 
 pub(crate) const PW: &str = "Tournesol-Brillant-42";
 
@@ -200,9 +217,10 @@ async fn put_members(app: &TestApp, w: &World, members: u32) {
     assert_eq!(res.status, 200, "{}", res.text());
 }
 
-#[tokio::test]
-async fn spec_3_technicien_quota_in_every_band_at_the_limit_and_one_over() {
-    let app = spawn_app().await;
+async fn spec_3_technicien_quota_in_every_band_at_the_limit_and_one_over(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "quota", 10).await;
     let mut n = 0;
     for (members, limit) in [(10, 5), (11, 15), (25, 15), (26, 25)] {
@@ -246,9 +264,10 @@ async fn spec_3_technicien_quota_in_every_band_at_the_limit_and_one_over() {
     assert_eq!(create_technicien(&app, &w, "late").await.status, 409);
 }
 
-#[tokio::test]
-async fn spec_3_gestionnaire_quota_in_every_band() {
-    let app = spawn_app().await;
+async fn spec_3_gestionnaire_quota_in_every_band(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "gq", 10).await;
     let mut n = 1;
     for (members, limit) in [(10, 2), (11, 3), (26, 5)] {
@@ -291,9 +310,10 @@ async fn spec_3_gestionnaire_quota_in_every_band() {
     }
 }
 
-#[tokio::test]
-async fn spec_3_emails_must_be_professional_addresses_of_the_structure() {
-    let app = spawn_app().await;
+async fn spec_3_emails_must_be_professional_addresses_of_the_structure(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "mail", 10).await;
     for (email, fragment) in [
         ("theo@gmail.com", "gmail.com"),
@@ -350,9 +370,10 @@ async fn spec_3_emails_must_be_professional_addresses_of_the_structure() {
     );
 }
 
-#[tokio::test]
-async fn spec_3_a_new_technicien_activates_from_the_email_and_signs_in() {
-    let app = spawn_app().await;
+async fn spec_3_a_new_technicien_activates_from_the_email_and_signs_in(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "act", 10).await;
     let res = create_technicien(&app, &w, "theo").await;
     assert_eq!(res.status, 201);
@@ -576,9 +597,10 @@ async fn spec_2_2_3_techniciens_are_reattached_to_the_new_gestionnaire() {
     );
 }
 
-#[tokio::test]
-async fn spec_2_2_3_any_gestionnaire_inactivates_a_technicien_at_once() {
-    let app = spawn_app().await;
+async fn spec_2_2_3_any_gestionnaire_inactivates_a_technicien_at_once(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "tinact", 10).await;
     let res = create_technicien(&app, &w, "theo").await;
     let tid = res.json()["id"].as_str().unwrap().to_owned();
@@ -621,9 +643,10 @@ async fn spec_2_2_3_any_gestionnaire_inactivates_a_technicien_at_once() {
     assert_eq!(list["techniciens"]["used"], 0);
 }
 
-#[tokio::test]
-async fn spec_4_1_exclusion_ends_sessions_and_notifies_the_gestionnaires() {
-    let app = spawn_app().await;
+async fn spec_4_1_exclusion_ends_sessions_and_notifies_the_gestionnaires(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "excl", 10).await;
     let tid = create_technicien(&app, &w, "theo").await.json()["id"]
         .as_str()
@@ -684,9 +707,10 @@ async fn spec_4_1_exclusion_ends_sessions_and_notifies_the_gestionnaires() {
     assert_eq!(bad.status, 422);
 }
 
-#[tokio::test]
-async fn spec_4_1_suspension_blocks_every_partner_user_until_reinstated() {
-    let app = spawn_app().await;
+async fn spec_4_1_suspension_blocks_every_partner_user_until_reinstated(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "susp", 10).await;
     create_technicien(&app, &w, "theo").await;
     let (_, t_cookie) = activate(&app, &format!("theo@{}", w.domain)).await;
@@ -773,9 +797,10 @@ async fn spec_2_2_1_habilitation_requests_are_due_in_5_working_days_overdue_firs
     assert_eq!(items[1]["overdue"], false);
 }
 
-#[tokio::test]
-async fn spec_2_2_2_gestionnaire_changes_are_applied_by_the_caisse_only() {
-    let app = spawn_app().await;
+async fn spec_2_2_2_gestionnaire_changes_are_applied_by_the_caisse_only(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "modif", 10).await;
     let res = app
         .post(
@@ -819,9 +844,10 @@ async fn spec_2_2_2_gestionnaire_changes_are_applied_by_the_caisse_only() {
     assert_eq!(again.status, 409);
 }
 
-#[tokio::test]
-async fn spec_4_2_csv_export_and_review_confirmation_seen_by_the_caisse() {
-    let app = spawn_app().await;
+async fn spec_4_2_csv_export_and_review_confirmation_seen_by_the_caisse(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "csv", 10).await;
     let res = app
         .post(
@@ -934,9 +960,10 @@ async fn spec_4_2_csv_export_and_review_confirmation_seen_by_the_caisse() {
     }
 }
 
-#[tokio::test]
-async fn spec_3_3_the_help_page_shows_the_caisse_referents() {
-    let app = spawn_app().await;
+async fn spec_3_3_the_help_page_shows_the_caisse_referents(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "help", 10).await;
     let help = app
         .call("GET", "/api/help", None, Some(&w.gestionnaire))
@@ -955,9 +982,10 @@ async fn spec_3_3_the_help_page_shows_the_caisse_referents() {
     );
 }
 
-#[tokio::test]
-async fn only_the_admin_or_an_admin_agent_manages_agents() {
-    let app = spawn_app().await;
+async fn only_the_admin_or_an_admin_agent_manages_agents(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "agents", 10).await;
     let res = app
         .post(
@@ -1137,9 +1165,10 @@ async fn tenant_isolation_on_every_endpoint() {
     );
 }
 
-#[tokio::test]
-async fn convention_can_be_edited_and_functionalities_named() {
-    let app = spawn_app().await;
+async fn convention_can_be_edited_and_functionalities_named(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "conv", 10).await;
     let res = app
         .call(
@@ -1278,9 +1307,10 @@ async fn spec_3_an_excluded_gestionnaire_is_erased_six_months_later() {
 /// SPEC §5 input hygiene: control characters, bidi overrides/isolates and invisible
 /// characters are refused with a 422 naming the field, in names, job titles,
 /// one-line fields and free text, before the NIR and health checks.
-#[tokio::test]
-async fn spec_5_control_bidi_and_invisible_characters_are_refused_naming_the_field() {
-    let app = spawn_app().await;
+async fn spec_5_control_bidi_and_invisible_characters_are_refused_naming_the_field(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "hyg", 10).await;
     let url = format!("/api/partners/{}/techniciens", w.partner);
     let email = format!("theo@{}", w.domain);
@@ -1362,9 +1392,10 @@ async fn spec_5_control_bidi_and_invisible_characters_are_refused_naming_the_fie
 
 /// Oversized input (issue 10): a text field over its limit is a 422 naming the field,
 /// a body over 256 KB a 413 — never a 503 from the store, and nothing written.
-#[tokio::test]
-async fn oversized_names_and_bodies_are_refused_naming_the_field_or_the_size() {
-    let app = spawn_app().await;
+async fn oversized_names_and_bodies_are_refused_naming_the_field_or_the_size(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "taille", 10).await;
     let body = |name: &str, address: &str| {
         json!({

@@ -19,6 +19,8 @@ use crate::requests::{ALL, World, act, form, submitted, world};
 enum Backend {
     Dir,
     S3,
+    /// S3 on moto, every route through the function binaries (Lambda mode).
+    Lambda,
 }
 
 /// The app on `b`, with clamd when the test environment has one, and `extra`.
@@ -31,6 +33,7 @@ async fn env(b: Backend, extra: &[(&str, &str)]) -> Option<TestApp> {
         pairs.push(("EP_CLAMD_ADDRESS", c));
     }
     match b {
+        Backend::Lambda => ep_tests::spawn_in(ep_tests::Mode::Lambda, &pairs).await,
         Backend::Dir => Some(ep_tests::spawn_app_with(&pairs, TempDir::new(), false).await),
         Backend::S3 => {
             let endpoint = moto_endpoint()?;
@@ -67,11 +70,35 @@ macro_rules! on_both {
 }
 
 on_both!(
-    every_bad_file_is_refused_with_its_own_message_and_nothing_is_kept,
     limits_links_and_other_tenants_are_refused_with_their_own_messages,
+    unconfirmed_slots_stalled_scans_and_retention_leave_nothing,
+);
+
+/// The journeys that do not move the clock run a third time through the function
+/// binaries (`::lambda`: S3 on moto, the gateway's Lambda mode).
+macro_rules! on_all_three {
+    ($($case:ident),* $(,)?) => {$(
+        mod $case {
+            #[tokio::test]
+            async fn directory() {
+                super::$case(super::Backend::Dir).await;
+            }
+            #[tokio::test]
+            async fn s3() {
+                super::$case(super::Backend::S3).await;
+            }
+            #[tokio::test]
+            async fn lambda() {
+                super::$case(super::Backend::Lambda).await;
+            }
+        }
+    )*};
+}
+
+on_all_three!(
+    every_bad_file_is_refused_with_its_own_message_and_nothing_is_kept,
     a_checked_file_is_downloaded_through_a_short_link_and_each_download_listed,
     a_document_request_is_answered_with_a_checked_caisse_document,
-    unconfirmed_slots_stalled_scans_and_retention_leave_nothing,
 );
 
 // ------------------------------------------------------------------ files
@@ -573,8 +600,17 @@ async fn a_checked_file_is_downloaded_through_a_short_link_and_each_download_lis
     let res = download(&app, &w.agent, &att).await;
     assert_eq!(res.status, 200, "{}", res.text());
     let link = res.json();
-    let now = app.clock.now_ts().as_second();
-    assert_eq!(link["expires_at"].as_i64().unwrap(), now + 60);
+    let expires = link["expires_at"].as_i64().unwrap();
+    if b == Backend::Lambda {
+        // The binary's own clock: the real time.
+        let now = jiff::Timestamp::now().as_second();
+        assert!(
+            (now + 55..=now + 60).contains(&expires),
+            "{expires} vs {now}"
+        );
+    } else {
+        assert_eq!(expires, app.clock.now_ts().as_second() + 60);
+    }
     let got = send("GET", link["url"].as_str().unwrap(), &[], vec![]).await;
     assert_eq!(got.status, 200, "{}", got.text());
     assert_eq!(got.body, bytes);
@@ -939,4 +975,32 @@ async fn tenant_isolation_on_every_attachment_endpoint() {
             .unwrap()
             .is_empty()
     );
+}
+
+/// On Lambda the SDK adds X-Ray's `x-amzn-trace-id` to presigned requests; the
+/// browser sends the upload target's headers as given, and the bucket's CORS rules
+/// allow only the signed ones: the target must carry only those.
+#[tokio::test]
+async fn upload_targets_carry_only_signed_headers_on_lambda() {
+    let Some(app) = env(Backend::Lambda, &[]).await else {
+        return;
+    };
+    let w = world(&app, "sh", "ccas", &ALL).await;
+    let id = dossier(&app, &w).await;
+    let s = slot(&app, &w.technicien, &id, "a.pdf", "application/pdf", 10).await;
+    assert_eq!(s.status, 201, "{}", s.text());
+    let s = s.json();
+    let url = s["upload"]["url"].as_str().unwrap();
+    let signed: Vec<String> = url
+        .split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("X-Amz-SignedHeaders="))
+        .expect("a SigV4 presigned URL")
+        .split("%3B")
+        .map(str::to_ascii_lowercase)
+        .collect();
+    let headers = s["upload"]["headers"].as_object().expect("headers");
+    assert!(!headers.is_empty());
+    for name in headers.keys() {
+        assert!(signed.contains(name), "{name} is not signed: {signed:?}");
+    }
 }

@@ -3,9 +3,28 @@
 use ep_common::record::Record;
 use ep_common::table::{Index, Query};
 use ep_common::users::{Status, find_by_identifiant};
-use ep_tests::{TestApp, session_cookie, spawn_app, spawn_app_with};
+use ep_tests::{Mode, TestApp, session_cookie, spawn_app, spawn_app_with, spawn_in};
 use jiff::SignedDuration;
 use serde_json::json;
+
+both_modes!(
+    the_activation_link_tells_who_it_is_for,
+    weak_passwords_of_each_kind_are_refused_with_the_rule_named,
+    login_wrong_password_and_unknown_identifiant_get_the_same_answer,
+    pending_and_inactive_accounts_cannot_sign_in,
+    the_session_cookie_and_the_current_user,
+    state_changing_requests_need_the_portal_origin,
+    the_cgu_gate_is_enforced_on_every_other_endpoint,
+    a_new_cgu_version_makes_everyone_accept_again,
+    changing_the_password_ends_every_other_session,
+    logout_invalidates_the_token_on_the_server,
+    forgotten_password_answers_the_same_and_resets_by_email,
+    the_five_last_passwords_cannot_be_reused,
+    fifty_parallel_wrong_attempts_are_all_counted,
+    an_attacker_cannot_lock_a_user_out_from_another_source,
+    a_locked_source_does_not_lock_out_a_colleague_behind_the_same_nat,
+    a_new_login_in_the_same_browser_ends_the_older_session,
+);
 
 const GOOD: &str = "Tournesol-Brillant-42";
 const GOOD2: &str = "Colibri#Vert-Azur-2027";
@@ -70,9 +89,10 @@ async fn first_start_creates_the_admin_and_emails_a_single_use_link() {
     assert_eq!(again.outbox().len(), 1);
 }
 
-#[tokio::test]
-async fn the_activation_link_tells_who_it_is_for() {
-    let app = spawn_app().await;
+async fn the_activation_link_tells_who_it_is_for(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, token) = admin_identity(&app).await;
     let res = app
         .post("/api/auth/token", json!({"token": token}), None)
@@ -88,9 +108,10 @@ async fn the_activation_link_tells_who_it_is_for() {
     assert_eq!(res.json()["code"], "token.invalid");
 }
 
-#[tokio::test]
-async fn weak_passwords_of_each_kind_are_refused_with_the_rule_named() {
-    let app = spawn_app().await;
+async fn weak_passwords_of_each_kind_are_refused_with_the_rule_named(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, token) = admin_identity(&app).await;
     let with_ident = format!("Kestrel-{}-2026!", ident.to_uppercase());
     let cases = [
@@ -222,9 +243,10 @@ async fn a_pending_account_with_an_expired_link_gets_a_new_one_from_forgot() {
     assert_eq!(ok.status, 204, "{}", ok.text());
 }
 
-#[tokio::test]
-async fn login_wrong_password_and_unknown_identifiant_get_the_same_answer() {
-    let app = spawn_app().await;
+async fn login_wrong_password_and_unknown_identifiant_get_the_same_answer(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, _) = app.ready_admin(GOOD).await;
     let wrong = app
         .post(
@@ -411,9 +433,10 @@ async fn one_source_failing_on_many_identifiants_is_limited() {
     assert_eq!(r.status, 401);
 }
 
-#[tokio::test]
-async fn pending_and_inactive_accounts_cannot_sign_in() {
-    let app = spawn_app().await;
+async fn pending_and_inactive_accounts_cannot_sign_in(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, _) = admin_identity(&app).await;
     let r = app
         .post(
@@ -446,9 +469,10 @@ async fn pending_and_inactive_accounts_cannot_sign_in() {
     assert_eq!(me.status, 401, "inactivation ends the session");
 }
 
-#[tokio::test]
-async fn the_session_cookie_and_the_current_user() {
-    let app = spawn_app().await;
+async fn the_session_cookie_and_the_current_user(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, token) = admin_identity(&app).await;
     app.post(
         "/api/auth/activate",
@@ -507,9 +531,10 @@ fn over_https_the_cookie_is_host_prefixed_and_secure() {
     );
 }
 
-#[tokio::test]
-async fn state_changing_requests_need_the_portal_origin() {
-    let app = spawn_app().await;
+async fn state_changing_requests_need_the_portal_origin(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let url = format!("{}/api/auth/login", app.url);
     let body = json!({"identifiant": "ab123456", "password": "x"})
         .to_string()
@@ -538,9 +563,10 @@ async fn state_changing_requests_need_the_portal_origin() {
 
 /// Every endpoint of every function, but the public ones and those a user needs to
 /// complete the required actions, refuses a user who has not accepted the CGU.
-#[tokio::test]
-async fn the_cgu_gate_is_enforced_on_every_other_endpoint() {
-    let app = spawn_app().await;
+async fn the_cgu_gate_is_enforced_on_every_other_endpoint(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, token) = admin_identity(&app).await;
     app.post(
         "/api/auth/activate",
@@ -585,9 +611,10 @@ async fn the_cgu_gate_is_enforced_on_every_other_endpoint() {
     assert!(checked >= 1);
 }
 
-#[tokio::test]
-async fn a_new_cgu_version_makes_everyone_accept_again() {
-    let app = spawn_app().await;
+async fn a_new_cgu_version_makes_everyone_accept_again(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (_, cookie) = app.ready_admin(GOOD).await;
     let me = app.call("GET", "/api/me", None, Some(&cookie)).await.json();
     assert_eq!(me["required_actions"], json!([]));
@@ -694,9 +721,10 @@ async fn an_expired_password_must_be_changed_before_anything_else() {
     );
 }
 
-#[tokio::test]
-async fn changing_the_password_ends_every_other_session() {
-    let app = spawn_app().await;
+async fn changing_the_password_ends_every_other_session(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, first) = app.ready_admin(GOOD).await;
     let second = app.login(&ident, GOOD).await;
     let wrong = app
@@ -772,9 +800,10 @@ async fn sessions_expire_when_idle_and_after_twelve_hours() {
     );
 }
 
-#[tokio::test]
-async fn logout_invalidates_the_token_on_the_server() {
-    let app = spawn_app().await;
+async fn logout_invalidates_the_token_on_the_server(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (_, cookie) = app.ready_admin(GOOD).await;
     let res = app.post("/api/auth/logout", json!({}), Some(&cookie)).await;
     assert_eq!(res.status, 204);
@@ -794,9 +823,10 @@ async fn logout_invalidates_the_token_on_the_server() {
     assert!(sessions.is_empty(), "no session left in the store");
 }
 
-#[tokio::test]
-async fn forgotten_password_answers_the_same_and_resets_by_email() {
-    let app = spawn_app().await;
+async fn forgotten_password_answers_the_same_and_resets_by_email(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, cookie) = app.ready_admin(GOOD).await;
     let known = app
         .post("/api/auth/forgot", json!({"identifiant": ident}), None)
@@ -945,9 +975,10 @@ async fn an_email_whose_delivery_task_never_ran_is_sent_by_maintenance() {
     assert_eq!(app.outbox().len(), before + 1);
 }
 
-#[tokio::test]
-async fn the_five_last_passwords_cannot_be_reused() {
-    let app = spawn_app().await;
+async fn the_five_last_passwords_cannot_be_reused(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (_, mut cookie) = app.ready_admin(GOOD).await;
     let passwords: Vec<String> = (1..=5).map(|i| format!("Nouveau-Secret-{i}-Xy!")).collect();
     let mut current = GOOD.to_owned();
@@ -1028,6 +1059,14 @@ async fn login_from(app: &TestApp, identifiant: &str, password: &str, source_ip:
         "body": json!({"identifiant": identifiant, "password": password}).to_string(),
         "isBase64Encoded": false
     });
+    // Lambda mode: the same event to the real binary.
+    if let Some(l) = &app.app.lambdas {
+        let answer = l
+            .invoke_json("ep-auth", &event)
+            .await
+            .expect("ep-auth answers");
+        return answer["statusCode"].as_u64().expect("statusCode") as u16;
+    }
     let req = lambda_http::request::from_str(&event.to_string()).expect("API Gateway event");
     ep_auth::handle(app.app.ctx.clone(), req)
         .await
@@ -1037,9 +1076,10 @@ async fn login_from(app: &TestApp, identifiant: &str, password: &str, source_ip:
 
 /// Issue 10 (high): N parallel failures count N. 50 parallel wrong passwords for one
 /// identifiant: at most 5 are checked (401), the others are refused (429).
-#[tokio::test]
-async fn fifty_parallel_wrong_attempts_are_all_counted() {
-    let app = spawn_app().await;
+async fn fifty_parallel_wrong_attempts_are_all_counted(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, _) = app.ready_admin(GOOD).await;
     let attempts = (0..50).map(|i| {
         let app = &app;
@@ -1103,9 +1143,10 @@ async fn futures_join_all<F: std::future::Future<Output = u16>>(
 
 /// Issue 10 / ASVS 2.2.1: failing on someone's identifiant from one address locks
 /// that (identifiant, address) pair only; the user signs in from elsewhere.
-#[tokio::test]
-async fn an_attacker_cannot_lock_a_user_out_from_another_source() {
-    let app = spawn_app().await;
+async fn an_attacker_cannot_lock_a_user_out_from_another_source(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, _) = app.ready_admin(GOOD).await;
     let attacker = "198.51.100.7";
     let mut statuses = Vec::new();
@@ -1142,9 +1183,10 @@ async fn an_identifiant_attacked_from_many_sources_is_throttled_globally() {
 
 /// Issue 10: 50 failures from one address (an office behind a NAT) lock that address
 /// for new identifiants, not a colleague who already signed in from it.
-#[tokio::test]
-async fn a_locked_source_does_not_lock_out_a_colleague_behind_the_same_nat() {
-    let app = spawn_app().await;
+async fn a_locked_source_does_not_lock_out_a_colleague_behind_the_same_nat(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, _) = app.ready_admin(GOOD).await;
     let office = "192.0.2.10";
     assert_eq!(login_from(&app, &ident, GOOD, office).await, 200);
@@ -1167,9 +1209,10 @@ async fn a_locked_source_does_not_lock_out_a_colleague_behind_the_same_nat() {
 
 /// Issue 10: a new sign-in in a browser that still holds a session ends that older
 /// session (the login request carries its cookie).
-#[tokio::test]
-async fn a_new_login_in_the_same_browser_ends_the_older_session() {
-    let app = spawn_app().await;
+async fn a_new_login_in_the_same_browser_ends_the_older_session(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let (ident, old) = app.ready_admin(GOOD).await;
     let res = app
         .post(

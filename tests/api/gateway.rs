@@ -359,6 +359,8 @@ async fn development_writes_check_the_origin_and_maintenance_runs_once() {
         public_url_from_bind: true,
         dev_clock: Some(clock.clone()),
         blobs: None,
+        lambda: None,
+        table: None,
     };
     let app = ep_gateway::start(config, clock, options).await.unwrap();
     let url = app.ctx.config.public_url.clone();

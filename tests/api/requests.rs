@@ -6,9 +6,17 @@
 use ep_common::partners::Convention;
 use ep_common::record::Record;
 use ep_common::table::{Cond, Write};
-use ep_tests::{TestApp, TestResponse, spawn_app};
+use ep_tests::{Mode, TestApp, TestResponse, spawn_app, spawn_in};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
+
+both_modes!(
+    options_list_the_caisses_in_force_with_their_functionalities,
+    a_nir_health_data_or_an_overlong_text_is_refused_in_every_field,
+    the_state_machine_by_actor_with_the_info_requested_loop,
+    tenant_isolation_on_every_request_endpoint,
+    the_emails_of_a_journey_carry_no_identity_and_no_free_text,
+);
 
 pub(crate) const PW: &str = "Tournesol-Brillant-42";
 pub(crate) const ALL: [&str; 6] = [
@@ -201,9 +209,10 @@ fn nir() -> String {
     format!("{body}{:02}", 97 - body % 97)
 }
 
-#[tokio::test]
-async fn options_list_the_caisses_in_force_with_their_functionalities() {
-    let app = spawn_app().await;
+async fn options_list_the_caisses_in_force_with_their_functionalities(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "opt", "ccas", &["dossier", "contact", "historique"]).await;
     let o = app
         .call("GET", "/api/requests/options", None, Some(&w.technicien))
@@ -351,9 +360,10 @@ async fn each_functionality_is_refused_unless_enabled_in_a_convention_in_force_o
     assert_eq!(res.json()["code"], "access.no_active_convention");
 }
 
-#[tokio::test]
-async fn a_nir_health_data_or_an_overlong_text_is_refused_in_every_field() {
-    let app = spawn_app().await;
+async fn a_nir_health_data_or_an_overlong_text_is_refused_in_every_field(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "nir", "ccas", &ALL).await;
     let n = nir();
     let spaced = format!(
@@ -468,9 +478,10 @@ async fn a_nir_health_data_or_an_overlong_text_is_refused_in_every_field() {
     }
 }
 
-#[tokio::test]
-async fn the_state_machine_by_actor_with_the_info_requested_loop() {
-    let app = spawn_app().await;
+async fn the_state_machine_by_actor_with_the_info_requested_loop(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "sm", "ccas", &ALL).await;
     let r = submitted(&app, &w, form(&w.caisse, "dossier")).await;
     let id = r["id"].as_str().unwrap();
@@ -997,9 +1008,10 @@ async fn the_queue_is_oldest_first_with_counts_and_filters() {
 
 /// Every route of the requests function with a request id: a user of another
 /// partner and an agent of another caisse get 404; their lists never show it.
-#[tokio::test]
-async fn tenant_isolation_on_every_request_endpoint() {
-    let app = spawn_app().await;
+async fn tenant_isolation_on_every_request_endpoint(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let a = world(&app, "isoa", "ccas", &ALL).await;
     let b = world(&app, "isob", "ccas", &ALL).await;
     let r = submitted(&app, &a, form(&a.caisse, "dossier")).await;
@@ -1082,9 +1094,10 @@ fn outbox_texts(app: &TestApp) -> Vec<(String, String)> {
 
 /// A whole journey's emails say that something changed, give the reference and a
 /// link, and carry neither the assuré's identity nor any text of the thread.
-#[tokio::test]
-async fn the_emails_of_a_journey_carry_no_identity_and_no_free_text() {
-    let app = spawn_app().await;
+async fn the_emails_of_a_journey_carry_no_identity_and_no_free_text(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "mail", "ccas", &ALL).await;
     let before = app.outbox().len();
     let mut f = form(&w.caisse, "dossier");

@@ -1,11 +1,17 @@
 //! The SIRET of a partner (SPEC §2): required and checked, unique, and how a second
 //! caisse conventions a structure another caisse already has.
 
-use ep_tests::{TestApp, spawn_app};
+use ep_tests::{Mode, TestApp, spawn_app, spawn_in};
 use jiff::SignedDuration;
 use serde_json::{Value, json};
 
 use crate::accounts::{World, caisse, create_technicien, world};
+
+both_modes!(
+    spec_2_siret_is_required_checked_and_normalised_naming_the_field,
+    spec_2_the_same_caisse_giving_a_known_siret_again_is_a_conflict,
+    spec_2_a_second_caisse_adds_its_convention_through_the_siret,
+);
 
 fn body(name: &str, siret: &str, domain: &str) -> Value {
     json!({
@@ -52,9 +58,10 @@ fn ids(list: &Value) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn spec_2_siret_is_required_checked_and_normalised_naming_the_field() {
-    let app = spawn_app().await;
+async fn spec_2_siret_is_required_checked_and_normalised_naming_the_field(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "siret", 10).await;
     for (siret, words) in [
         ("", "obligatoire"),
@@ -97,9 +104,10 @@ async fn spec_2_siret_is_required_checked_and_normalised_naming_the_field() {
     assert_eq!(res.json()["existing"], false);
 }
 
-#[tokio::test]
-async fn spec_2_the_same_caisse_giving_a_known_siret_again_is_a_conflict() {
-    let app = spawn_app().await;
+async fn spec_2_the_same_caisse_giving_a_known_siret_again_is_a_conflict(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "double", 10).await;
     let siret = siret_of(&app, &w).await;
     let res = app
@@ -119,9 +127,10 @@ async fn spec_2_the_same_caisse_giving_a_known_siret_again_is_a_conflict() {
     assert_eq!(ids(&list), vec![w.partner.clone()], "nothing written");
 }
 
-#[tokio::test]
-async fn spec_2_a_second_caisse_adds_its_convention_through_the_siret() {
-    let app = spawn_app().await;
+async fn spec_2_a_second_caisse_adds_its_convention_through_the_siret(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
     let w = world(&app, "premiere", 10).await;
     let siret = siret_of(&app, &w).await;
     create_technicien(&app, &w, "tech").await;

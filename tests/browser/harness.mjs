@@ -103,8 +103,9 @@ export async function freePort() {
  * Starts the gateway from the repository root with a fresh data directory and the
  * development clock. Resolves once GET /api/health answers 200. `env`: more variables
  * for the gateway (e.g. `EP_CLAMD_ADDRESS`); the caller's own EP_* are not passed on.
+ * `args`: its command-line arguments (e.g. `['--lambda', dir]`).
  */
-export async function startGateway(binary = buildGateway(), { env: extraEnv = {} } = {}) {
+export async function startGateway(binary = buildGateway(), { env: extraEnv = {}, args = [] } = {}) {
   const port = await freePort();
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'ep-browser-'));
   const url = `http://127.0.0.1:${port}`;
@@ -117,7 +118,7 @@ export async function startGateway(binary = buildGateway(), { env: extraEnv = {}
     EP_DEV_CLOCK: '1',
     RUST_LOG: process.env.RUST_LOG || 'warn',
   }, extraEnv);
-  const child = spawn(binary, [], { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(binary, args, { cwd: REPO_ROOT, env, stdio: ['ignore', 'pipe', 'pipe'] });
   const output = [];
   const keep = (chunk) => {
     output.push(chunk.toString());

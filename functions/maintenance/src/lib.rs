@@ -227,7 +227,12 @@ impl From<StoreError> for EventError {
 pub async fn handle_event(ctx: &Ctx, payload: &Value) -> Result<Value, EventError> {
     if payload.get("bootstrap_admin").and_then(Value::as_bool) == Some(true) {
         let created = ep_common::bootstrap::ensure_admin(ctx).await?;
-        return Ok(serde_json::json!({ "admin_created": created.is_some() }));
+        // The identifiant goes back to whoever invoked (the deployer, the local
+        // gateway's lambda mode), never to the logs.
+        return Ok(serde_json::json!({
+            "admin_created": created.is_some(),
+            "identifiant": created,
+        }));
     }
     if payload.get("detail-type").and_then(Value::as_str) == Some("Scheduled Event") {
         let report = run(ctx).await?;

@@ -763,6 +763,8 @@ async fn bench() -> bool {
         public_url_from_bind: true,
         dev_clock: None,
         blobs: None,
+        lambda: None,
+        table: None,
     };
     let app = ep_gateway::start(config, clock, options)
         .await

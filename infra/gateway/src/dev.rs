@@ -218,6 +218,15 @@ pub(crate) async fn dev_maintenance(st: &State, req: hyper::Request<Incoming>) -
     if let Some(refused) = dev_origin_refused(st, &req) {
         return refused;
     }
+    if let Some(l) = &st.lambdas {
+        return match l.scheduled_run().await {
+            Ok(report) => plain(200, "application/json", report.to_string()),
+            Err(e) => {
+                tracing::error!(error = %e, "maintenance run failed");
+                to_hyper(Problem::unavailable().into_response())
+            }
+        };
+    }
     match ep_maintenance::run(&st.ctx).await {
         Ok(report) => plain(
             200,

@@ -140,8 +140,15 @@ pub(crate) async fn api(
         &matched.route_key,
         &matched.params,
         peer,
-        st.ctx.now(),
+        if st.lambdas.is_some() {
+            jiff::Timestamp::now()
+        } else {
+            st.ctx.now()
+        },
     );
+    if let Some(l) = &st.lambdas {
+        return l.http(st.impls[matched.function].binary, &event).await;
+    }
     let request = match lambda_http::request::from_str(&event.to_string()) {
         Ok(r) => r,
         Err(e) => {

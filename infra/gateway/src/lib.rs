@@ -5,6 +5,7 @@
 
 mod dev;
 mod event;
+pub mod lambda;
 mod links;
 pub mod registry;
 pub mod router;
@@ -50,6 +51,8 @@ pub enum StartError {
     Data(#[from] embedded::OpenError),
     #[error("cannot create the platform admin: {0}")]
     Bootstrap(String),
+    #[error("lambda mode: {0}")]
+    Lambda(String),
 }
 
 /// How to run.
@@ -70,6 +73,11 @@ pub struct Options {
     /// Another blob store for the handlers (tests: S3 on moto); the gateway's own
     /// `/_local/blobs/` links keep using the data directory.
     pub blobs: Option<Arc<dyn ep_common::blobs::Blobs>>,
+    /// Lambda mode: the API answered by the functions' real binaries, on moto.
+    pub lambda: Option<lambda::LambdaOptions>,
+    /// Another table for the gateway's own context (tests in Lambda mode: the moto
+    /// table the functions use, so that a test can look at what they stored).
+    pub table: Option<Arc<dyn ep_common::table::Table>>,
 }
 
 impl Options {
@@ -82,6 +90,8 @@ impl Options {
             public_url_from_bind: false,
             dev_clock: None,
             blobs: None,
+            lambda: None,
+            table: None,
         }
     }
 }
@@ -140,6 +150,10 @@ struct State {
     blobs: Arc<DirBlobs>,
     outbox_dir: PathBuf,
     dev_clock: Option<Arc<ep_common::clock::OffsetClock>>,
+    lambdas: Option<Arc<lambda::Lambdas>>,
+    /// Lambda mode: the pages' `Content-Security-Policy`, whose `connect-src` also
+    /// allows S3 (moto), where the browser sends presigned uploads.
+    page_csp: Option<String>,
 }
 
 /// A running gateway.
@@ -151,6 +165,8 @@ pub struct App {
     pub schedule: Option<Duration>,
     /// Identifiant of the platform admin when this start created it (empty store).
     pub created_admin: Option<String>,
+    /// Lambda mode: the function binaries answering the API.
+    pub lambdas: Option<Arc<lambda::Lambdas>>,
     shutdown: tokio::sync::watch::Sender<bool>,
 }
 
@@ -203,11 +219,26 @@ pub async fn start(
     if let Some(b) = options.blobs.clone() {
         emb.ctx.blobs = b;
     }
+    if let Some(t) = options.table.clone() {
+        emb.ctx.table = t;
+    }
     let emb = Arc::new(emb);
     let ctx = emb.ctx.clone();
-    let created_admin = ep_common::bootstrap::ensure_admin(&ctx)
-        .await
-        .map_err(|e| StartError::Bootstrap(e.to_string()))?;
+    let (shutdown, mut stop_rx) = tokio::sync::watch::channel(false);
+    let lambdas = match &options.lambda {
+        Some(opts) => Some(Arc::new(
+            lambda::Lambdas::start(opts, &ctx.config, emb.outbox.clone(), shutdown.subscribe())
+                .await
+                .map_err(StartError::Lambda)?,
+        )),
+        None => None,
+    };
+    let created_admin = match &lambdas {
+        Some(l) => l.bootstrap_admin().await.map_err(StartError::Bootstrap)?,
+        None => ep_common::bootstrap::ensure_admin(&ctx)
+            .await
+            .map_err(|e| StartError::Bootstrap(e.to_string()))?,
+    };
     let mut routes = Vec::new();
     for d in &defs {
         if let Some(idx) = impls.iter().position(|i| i.binary == d.binary) {
@@ -222,10 +253,15 @@ pub async fn start(
         dev_pages: options.dev_pages,
         blobs: emb.blobs.clone(),
         outbox_dir: emb.outbox.dir().to_path_buf(),
-        dev_clock: options.dev_clock.clone(),
+        // A real binary's clock cannot be moved.
+        dev_clock: options.dev_clock.clone().filter(|_| lambdas.is_none()),
+        lambdas: lambdas.clone(),
+        page_csp: options
+            .lambda
+            .as_ref()
+            .map(|l| lambda::page_csp(&l.aws_endpoint)),
     });
 
-    let (shutdown, mut stop_rx) = tokio::sync::watch::channel(false);
     let accept_state = state.clone();
     tokio::spawn(async move {
         loop {
@@ -250,10 +286,18 @@ pub async fn start(
 
     if let (true, Some(every)) = (options.run_scheduler, schedule) {
         let sched_ctx = ctx.clone();
+        let sched_lambdas = lambdas.clone();
         let mut stop_rx = shutdown.subscribe();
         tokio::spawn(async move {
             loop {
-                if let Err(e) = ep_maintenance::run(&sched_ctx).await {
+                let failed = match &sched_lambdas {
+                    Some(l) => l.scheduled_run().await.err(),
+                    None => ep_maintenance::run(&sched_ctx)
+                        .await
+                        .err()
+                        .map(|e| e.to_string()),
+                };
+                if let Some(e) = failed {
                     tracing::error!(error = %e, "maintenance run failed");
                 }
                 tokio::select! {
@@ -270,6 +314,7 @@ pub async fn start(
         embedded: emb,
         schedule,
         created_admin,
+        lambdas,
         shutdown,
     })
 }
@@ -338,6 +383,13 @@ async fn static_file(st: &State, path: &str) -> HyperResponse {
     match tokio::fs::read(&file).await {
         Ok(bytes) => {
             let mut res = plain(status, statics::content_type(&file), bytes);
+            if let Some(v) = st
+                .page_csp
+                .as_deref()
+                .and_then(|c| http::HeaderValue::from_str(c).ok())
+            {
+                res.headers_mut().insert("content-security-policy", v);
+            }
             let cache = if file.extension().is_some_and(|e| e == "html") {
                 "no-cache"
             } else {

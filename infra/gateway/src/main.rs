@@ -19,15 +19,33 @@ async fn main() {
     if let Ok(site) = std::env::var("EP_SITE_DIR") {
         options.site_dir = site.into();
     }
+    // Lambda mode: `--lambda <dir>` or EP_LAMBDA_DIR, the directory of the built
+    // function binaries; the API is then answered by them, on moto.
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let lambda_dir = match args.as_slice() {
+        [] => std::env::var("EP_LAMBDA_DIR")
+            .ok()
+            .filter(|d| !d.is_empty()),
+        [flag, dir] if flag == "--lambda" => Some(dir.clone()),
+        _ => {
+            eprintln!("Usage : ep-gateway [--lambda <dossier des binaires des fonctions>]");
+            std::process::exit(2);
+        }
+    };
+    if let Some(dir) = lambda_dir {
+        options.lambda = Some(ep_gateway::lambda::LambdaOptions::from_env(dir.into()));
+    }
     // Development only: a clock that /_dev/clock can move forward.
-    let clock: Arc<dyn ep_common::clock::Clock> =
-        if options.dev_pages && std::env::var("EP_DEV_CLOCK").as_deref() == Ok("1") {
-            let c = Arc::new(ep_common::clock::OffsetClock::new());
-            options.dev_clock = Some(c.clone());
-            c
-        } else {
-            Arc::new(SystemClock)
-        };
+    let clock: Arc<dyn ep_common::clock::Clock> = if options.dev_pages
+        && options.lambda.is_none()
+        && std::env::var("EP_DEV_CLOCK").as_deref() == Ok("1")
+    {
+        let c = Arc::new(ep_common::clock::OffsetClock::new());
+        options.dev_clock = Some(c.clone());
+        c
+    } else {
+        Arc::new(SystemClock)
+    };
     let data_dir = config.data_dir.clone();
     let app = match ep_gateway::start(config, clock, options.clone()).await {
         Ok(app) => app,

@@ -384,12 +384,17 @@ async fn the_lambda_bootstraps_the_admin_and_refuses_unknown_events(b: Backend) 
     let out = ep_maintenance::handle_event(&env.ctx, &serde_json::json!({"bootstrap_admin": true}))
         .await
         .unwrap();
-    assert_eq!(out, serde_json::json!({"admin_created": true}));
+    assert_eq!(out["admin_created"], true);
+    let identifiant = out["identifiant"].as_str().expect("identifiant answered");
+    assert_eq!(identifiant.len(), 8, "{out}");
     let again =
         ep_maintenance::handle_event(&env.ctx, &serde_json::json!({"bootstrap_admin": true}))
             .await
             .unwrap();
-    assert_eq!(again, serde_json::json!({"admin_created": false}));
+    assert_eq!(
+        again,
+        serde_json::json!({"admin_created": false, "identifiant": null})
+    );
     let scheduled =
         serde_json::json!({"detail-type": "Scheduled Event", "source": "aws.events", "detail": {}});
     let report = ep_maintenance::handle_event(&env.ctx, &scheduled)

@@ -39,6 +39,21 @@ fn presigning(now: jiff::Timestamp, expires_in_secs: i64) -> Result<PresigningCo
         .map_err(|e| BlobError::Unavailable(e.to_string()))
 }
 
+/// The lower-case names in a presigned URL's `X-Amz-SignedHeaders` (`;`-separated,
+/// percent-encoded in the query).
+fn signed_headers(uri: &str) -> Vec<String> {
+    uri.split(['?', '&'])
+        .find_map(|kv| kv.strip_prefix("X-Amz-SignedHeaders="))
+        .map(|v| {
+            v.replace("%3B", ";")
+                .replace("%3b", ";")
+                .split(';')
+                .map(str::to_ascii_lowercase)
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 impl S3Blobs {
     pub fn new(client: Client, bucket: String) -> Self {
         S3Blobs { client, bucket }
@@ -146,11 +161,14 @@ impl Blobs for S3Blobs {
             .await
             .map_err(|e| BlobError::Unavailable(e.to_string()))?;
         // Content-Length is signed, but a browser may not set it: it sends the file's
-        // own length, which S3 then checks against the signature.
+        // own length, which S3 then checks against the signature. Only signed headers
+        // go to the browser: on Lambda the SDK also adds X-Ray's x-amzn-trace-id,
+        // which the bucket's CORS rules do not allow.
+        let signed = signed_headers(req.uri());
         let headers = req
             .headers()
             .map(|(k, v)| (k.to_ascii_lowercase(), v.to_owned()))
-            .filter(|(k, _)| k != "content-length" && k != "host")
+            .filter(|(k, _)| k != "content-length" && k != "host" && signed.contains(k))
             .collect();
         Ok(UploadTarget {
             method: "PUT",
