@@ -109,7 +109,9 @@ def main():
         for name, path in funcs:
             tb, _ = h.once(a.baseline, event, FUNCTION_ENV)
             tf, resp = h.once(path, event, FUNCTION_ENV)
-            if not resp[0].endswith("/response"):
+            # ep-maintenance answers an API Gateway event with an `UnknownEvent`
+            # error: init and one invocation all the same, without reaching AWS.
+            if not resp[0].endswith(("/response", "/error")):
                 raise SystemExit(f"{name}: the runtime got {resp[0]}: {resp[1][:200]!r}")
             base.append(tb)
             cold[name].append(tf)

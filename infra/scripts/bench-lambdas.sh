@@ -56,10 +56,13 @@ for k, v in p.items():
 EOF
 )
 BASE_SRC="$TARGET/bench-baseline"
-rm -rf "$BASE_SRC"
-mkdir -p "$BASE_SRC"
-cp -r "$HARNESS_DIR/baseline-hello/Cargo.toml" "$HARNESS_DIR/baseline-hello/src" "$BASE_SRC/"
-chmod -R u+w "$BASE_SRC"
+if ! diff -rq "$HARNESS_DIR/baseline-hello/src" "$BASE_SRC/src" >/dev/null 2>&1 ||
+    ! cmp -s "$HARNESS_DIR/baseline-hello/Cargo.toml" "$BASE_SRC/Cargo.toml"; then
+    rm -rf "$BASE_SRC"
+    mkdir -p "$BASE_SRC"
+    cp -r "$HARNESS_DIR/baseline-hello/Cargo.toml" "$HARNESS_DIR/baseline-hello/src" "$BASE_SRC/"
+    chmod -R u+w "$BASE_SRC"
+fi
 log "baseline-hello with the release profile: ${profile_args[*]}"
 (cd "$BASE_SRC" && CARGO_TARGET_DIR="$TARGET/bench-baseline-target" \
     nice -n 10 cargo build --release --quiet "${profile_args[@]}")
