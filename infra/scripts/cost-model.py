@@ -13,10 +13,10 @@ Usage: cost-model.py [BENCH_JSON] (default target/bench-lambdas.json)
 import json
 import sys
 
-# ---- Prices: eu-west-3 (Europe, Paris), on-demand list prices in USD, as read from
-# the public pricing pages (aws.amazon.com/<service>/pricing) on 2026-12-07. Check
-# them again before relying on the figure: they change, and tiers are ignored here
-# (first tier only, no free tier).
+# ---- Prices: eu-west-3 (Europe, Paris), on-demand list prices in USD, as known on
+# 2026-12-07 from the public pricing pages (aws.amazon.com/<service>/pricing); they
+# could not be fetched again from the build machine: check them before relying on
+# the figure. First tier only, no free tier, no savings plan.
 PRICES_DATE = "2026-12-07"
 LAMBDA_GB_SECOND_ARM = 0.0000133334   # arm64, per GB-second
 LAMBDA_PER_REQUEST = 0.20 / 1e6       # per invocation
