@@ -3,6 +3,7 @@
 #   1. installs what the tests need (setup-test-tools.sh; quick when done before)
 #   2. starts moto (127.0.0.1:5000) and clamd (127.0.0.1:3310), stopped on exit
 #   3. cargo fmt --check, cfn-lint and sam validate --lint on template.yaml, clippy -D warnings,
+#      what the Lambda binaries link (check-lambda-deps.sh),
 #      cargo test (with EP_TEST_AWS_ENDPOINT / EP_TEST_CLAMD), schemathesis against the
 #      local gateway (tests/schema/run.sh), browser tests.
 # Every check runs even when an earlier one failed; the exit status is non-zero
@@ -62,6 +63,7 @@ step fmt cargo fmt --all --check
 step cfn-lint "$ROOT/.venv-aws/bin/cfn-lint" template.yaml
 step sam-validate env SAM_CLI_TELEMETRY=0 "$ROOT/.venv-sam/bin/sam" validate --lint --region eu-west-3
 step clippy cargo clippy --workspace --all-targets -- -D warnings
+step lambda-deps bash "$ROOT/infra/scripts/check-lambda-deps.sh"
 step cargo-test cargo test --workspace
 step schemathesis bash "$ROOT/tests/schema/run.sh"
 if [[ -f "$ROOT/tests/browser/package.json" ]]; then
