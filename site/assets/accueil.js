@@ -1,13 +1,12 @@
 // /accueil: the home page of each profile (GET /api/me): greeting, organisation, the
 // sections of the profile with links to their pages (functions of later versions say so),
-// « Mon compte »; for the platform admin, publishing a new version of the CGU (POST /api/cgu);
+// « Mon compte »; for the platform admin, the link to publishing a new version of the CGU;
 // for an agent, the habilitation requests waiting; for partner users, their structure's
 // state (suspended: app.js shows it) and a pending habilitation review; for an agent, the
 // requests waiting (GET /api/queue counts); for a technicien, what each caisse enabled
 // (GET /api/requests/options).
 import {
-  $, api, busy, clearErrors, el, formatDate, fullName, go, nextPage, notice, pageReady,
-  problemErrors, profileLabel, requireSession, setFlash, showErrors, takeFlash, unexpected,
+  $, api, el, formatDate, fullName, notice, pageReady, profileLabel, requireSession, takeFlash,
 } from './app.js';
 
 const messages = $('#messages');
@@ -31,7 +30,6 @@ async function start() {
   const flash = takeFlash();
   if (flash) notice(messages, { kind: 'succes', text: flash });
 
-  if (me.profile === 'admin') await adminCgu();
   if (me.profile === 'agent') await agentSummary(me);
   if (me.profile === 'gestionnaire' || me.profile === 'technicien') await partnerSummary(me);
   if (me.profile === 'agent') await queueSummary();
@@ -115,55 +113,6 @@ async function partnerSummary(me) {
       id: 'alerte-revue',
     }, el('p', {}, el('a', { href: '/structure/comptes', text: 'Ouvrir le tableau des habilitations' })));
   }
-}
-
-async function adminCgu() {
-  const res = await api('GET', '/api/cgu');
-  const intro = $('#cgu-en-vigueur');
-  if (res.status === 200 && res.body) {
-    intro.textContent = '';
-    const published = formatDate(res.body.published_at);
-    intro.append(
-      `Version en vigueur : ${res.body.version}${published ? `, publiée le ${published}` : ''}. `,
-      el('a', { href: '/cgu', text: 'Lire la version en vigueur' }),
-      '.',
-    );
-    $('#cgu-texte').value = res.body.text || '';
-  }
-  const form = $('#form-cgu-publier');
-  const version = $('#cgu-version');
-  const text = $('#cgu-texte');
-  form.addEventListener('submit', async (event) => {
-    event.preventDefault();
-    const errors = [];
-    const v = version.value.trim();
-    if (!v) errors.push({ field: 'cgu-version', message: 'Saisissez un numéro de version.' });
-    else if ([...v].length > 40) errors.push({ field: 'cgu-version', message: 'Le numéro de version ne doit pas dépasser 40 caractères.' });
-    if (!text.value.trim()) errors.push({ field: 'cgu-texte', message: 'Saisissez le texte des conditions générales d’utilisation.' });
-    if (errors.length) {
-      showErrors(form, errors);
-      return;
-    }
-    const done = busy(form);
-    const r = await api('POST', '/api/cgu', { version: v, text: text.value });
-    done();
-    if (r.status === 201 || r.status === 200) {
-      clearErrors(form);
-      setFlash(`La version ${v} des conditions générales d’utilisation est publiée. Comme chaque utilisateur, acceptez-la pour continuer.`);
-      const me = await api('GET', '/api/me');
-      await go(me.status === 200 && me.body ? nextPage(me.body) : '/cgu');
-    } else if (r.status === 409) {
-      showErrors(form, [{
-        field: 'cgu-version',
-        message: (r.body && r.body.detail) || 'Cette version existe déjà : choisissez un autre numéro.',
-      }]);
-    } else if (r.status === 422) {
-      showErrors(form, problemErrors(r.body, { version: 'cgu-version', text: 'cgu-texte' }, 'cgu-texte'));
-    } else {
-      clearErrors(form);
-      notice(messages, { kind: 'erreur', title: 'Publication impossible', text: unexpected(r), focus: true, id: 'alerte-erreur' });
-    }
-  });
 }
 
 start();

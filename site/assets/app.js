@@ -352,6 +352,34 @@ export function unexpected(res) {
   return UNAVAILABLE;
 }
 
+// ------------------------------------------------------------------ French phrases
+
+// Elision before a vowel or a mute h: « d'Amélie », « d'Hélène », « de Bruno ».
+const ELIDES = /^[aeiouyàâäéèêëîïôöùûüœæh]/i;
+
+/** « de » before a person's name, elided: `de('Amélie Martin')` → « d'Amélie Martin ». */
+export function de(name) {
+  return ELIDES.test(String(name || '')) ? `d'${name}` : `de ${name}`;
+}
+
+// The article a structure or caisse name takes, from its first word.
+const MASCULINE = /^(ccas|cias|centre|service|conseil|département|pôle|foyer|groupement|syndicat|comité|secours)\b/i;
+const FEMININE = /^(caisse|cpam|caf|msa|maison|mairie|ville|commune|mission|direction|fondation|permanence|communauté|métropole|croix)\b/i;
+const ELIDED = /^(association|union|udaf|unaf|agence|ase|aide|office|établissement|entraide|institut)\b/i;
+
+/**
+ * « de » before an organisation's name, contracted with its article: « du CCAS de Lyon »,
+ * « de la CPAM du Rhône », « de l'UDAF du Nord »; a name whose article is unknown is
+ * treated as a proper name (« de Tutelles Conseil », « d'Emmaüs »).
+ */
+export function deOrg(name) {
+  const n = String(name || '').trim();
+  if (MASCULINE.test(n)) return `du ${n}`;
+  if (FEMININE.test(n)) return `de la ${n}`;
+  if (ELIDED.test(n)) return `de l'${n}`;
+  return de(n);
+}
+
 // ------------------------------------------------------------------ RGAA error pattern
 
 const baseTitle = document.title;

@@ -32,7 +32,7 @@ export function caisseFields(container, prefix, initial = {}) {
   const group = el('fieldset', { class: 'groupe', 'aria-describedby': `${prefix}-referents-aide` });
   group.append(
     el('legend', { id: legendId, text: 'Référents' }),
-    el('p', { class: 'aide', id: `${prefix}-referents-aide`, text: `Les référents locaux de l'Espace Partenaires (nom et adresse e-mail), affichés aux utilisateurs des partenaires sur la page d'aide. ${MAX_REFERENTS} au plus, facultatifs.` }),
+    el('p', { class: 'aide', id: `${prefix}-referents-aide`, text: `Les référents locaux de l'Espace Partenaires (nom et adresse électronique), affichés aux utilisateurs des partenaires sur la page d'aide. ${MAX_REFERENTS} au plus, facultatifs.` }),
   );
   const list = el('div', { class: 'referents' });
   const add = el('button', { type: 'button', class: 'bouton secondaire', text: 'Ajouter un référent' });
@@ -53,7 +53,7 @@ export function caisseFields(container, prefix, initial = {}) {
       row.append(el('legend', { text: `Référent ${i + 1}` }));
       row.append(
         textField(`${prefix}-ref-${i}-nom`, 'Nom et prénom', null, { name: `referents[${i}].nom`, maxlength: '100', autocomplete: 'off', value: r.nom || '' }),
-        textField(`${prefix}-ref-${i}-email`, 'Adresse e-mail', null, { type: 'email', name: `referents[${i}].email`, autocomplete: 'off', value: r.email || '' }),
+        textField(`${prefix}-ref-${i}-email`, 'Adresse électronique', null, { type: 'email', name: `referents[${i}].email`, autocomplete: 'off', value: r.email || '' }),
       );
       const remove = el('button', { type: 'button', class: 'lien-bouton', text: `Retirer le référent ${i + 1}` });
       remove.addEventListener('click', () => {
@@ -108,7 +108,7 @@ export function caisseFields(container, prefix, initial = {}) {
         const email = r.email.trim();
         if (!nom && !email) return;
         if (!nom) errs.push({ field: `${prefix}-ref-${i}-nom`, message: `Saisissez le nom du référent ${i + 1}.` });
-        if (!email) errs.push({ field: `${prefix}-ref-${i}-email`, message: `Saisissez l'adresse e-mail du référent ${i + 1}.` });
+        if (!email) errs.push({ field: `${prefix}-ref-${i}-email`, message: `Saisissez l'adresse électronique du référent ${i + 1}.` });
       });
       return errs;
     },

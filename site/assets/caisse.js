@@ -2,7 +2,7 @@
 // agents. Those who manage it (the admin, an agent with the « administrateur de la
 // caisse » flag) edit it (PUT), create agents (POST …/agents) and inactivate them
 // (POST …/agents/{id}/inactivate, after a confirmation step).
-import { $, api, busy, clearErrors, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, busy, clearErrors, de, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
 import {
   badge, emailEl, breadcrumb, confirmStep, dataTable, details, failure, formErrors, jour, personBlock, personErrors,
   personFields, queryParam, readPerson, startPage, statusLabel, success, timeEl,
@@ -46,7 +46,7 @@ async function loadAgents() {
   const columns = [
     { label: 'Nom', cell: (a) => `${a.prenom} ${a.nom}` },
     { label: 'Identifiant', cell: (a) => el('span', { class: 'identifiant', text: a.identifiant }) },
-    { label: 'E-mail', cell: (a) => emailEl(a.email) },
+    { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
     { label: 'Fonction', cell: (a) => a.fonction },
     { label: 'Administrateur', cell: (a) => (a.caisse_admin ? 'Oui' : 'Non') },
     { label: 'Statut', cell: (a) => badge(statusLabel(a.status), a.status) },
@@ -79,7 +79,7 @@ function askInactivate(agent, button) {
   confirmStep({
     anchor: $('#liste-agents'),
     id: 'confirmation-inactivation',
-    title: `Inactiver le compte de ${agent.prenom} ${agent.nom} ?`,
+    title: `Inactiver le compte ${de(`${agent.prenom} ${agent.nom}`)} ?`,
     text: 'Le compte est inactivé tout de suite : ses sessions sont fermées et il ne peut plus se connecter. Il sera supprimé automatiquement 6 mois plus tard.',
     confirmLabel: 'Confirmer l\'inactivation',
     returnFocus: button,
@@ -87,7 +87,7 @@ function askInactivate(agent, button) {
       const res = await api('POST', `/api/caisses/${encodeURIComponent(caisseId)}/agents/${encodeURIComponent(agent.id)}/inactivate`, {});
       if (res.status === 200) {
         await loadAgents();
-        success(messages, `Le compte de ${agent.prenom} ${agent.nom} est inactivé.`);
+        success(messages, `Le compte ${de(`${agent.prenom} ${agent.nom}`)} est inactivé.`);
         return true;
       }
       showErrors(form, [{ field: null, message: unexpected(res) }]);
@@ -140,7 +140,7 @@ async function start() {
     });
 
     const agentForm = $('#form-agent');
-    $('#champs-agent').append(personBlock('agent', { phoneRequired: false }));
+    $('#champs-agent').append(personBlock('agent', { phoneRequired: false, audience: 'caisse' }));
     agentForm.addEventListener('submit', async (event) => {
       event.preventDefault();
       const errors = personErrors('agent', { phoneRequired: false });
@@ -156,7 +156,7 @@ async function start() {
         clearErrors(agentForm);
         agentForm.reset();
         await loadAgents();
-        success(messages, `Le compte agent de ${r.body.prenom} ${r.body.nom} est créé (identifiant ${r.body.identifiant}) : un courriel lui a été envoyé avec son identifiant et un lien pour créer son mot de passe.`);
+        success(messages, `Le compte agent ${de(`${r.body.prenom} ${r.body.nom}`)} est créé (identifiant ${r.body.identifiant}) : un courriel lui a été envoyé avec son identifiant et un lien pour créer son mot de passe.`);
       } else {
         formErrors(agentForm, r, personFields('agent'), 'agent-nom');
       }

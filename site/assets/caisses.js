@@ -1,7 +1,7 @@
 // /caisses (platform admin): the caisses (GET /api/caisses, sorted by name by the API)
 // and the creation form (POST /api/caisses): name, address, « Contact de secours »,
 // up to 10 referents. The first agent is created on the caisse's own page.
-import { $, api, busy, clearErrors, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, busy, clearErrors, deOrg, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
 import { dataTable, formErrors, startPage, success, timeEl } from './gestion.js';
 import { caisseFields } from './caisse-form.js';
 
@@ -59,7 +59,7 @@ async function start() {
       success(
         messages,
         `La caisse ${res.body.name} est créée.`,
-        el('p', {}, el('a', { href: `/caisse?id=${encodeURIComponent(res.body.id)}#titre-creer-agent`, text: `Créer le premier agent de ${res.body.name}` })),
+        el('p', {}, el('a', { href: `/caisse?id=${encodeURIComponent(res.body.id)}#titre-creer-agent`, text: `Créer le premier agent ${deOrg(res.body.name)}` })),
       );
     } else {
       formErrors(form, res, fields.fields(), 'caisse-nom');

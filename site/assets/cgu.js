@@ -10,6 +10,17 @@ const messages = $('#messages');
 const form = $('#form-cgu');
 let current = null;
 
+const AUDIENCE_LABELS = {
+  partenaires: 'structures partenaires',
+  caisses: 'personnel des caisses et administration de la plateforme',
+};
+let audience = 'partenaires';
+
+// A numbered section: « 1. Objet. Le texte… » → heading « 1. Objet », then the text;
+// « Article 2 – Données » alone on its paragraph → a heading.
+const NUMBERED = /^(\d+)\.\s+([^.\n]{1,80})\.\s*([\s\S]*)$/;
+const ARTICLE = /^(article\s+\d+[^\n]{0,80})$/i;
+
 function render(cgu) {
   current = cgu;
   const box = $('#cgu-texte');
@@ -19,13 +30,25 @@ function render(cgu) {
     .split(/\n[ \t]*\n/)
     .map((p) => p.trim())
     .filter(Boolean);
-  for (const p of paragraphs) box.append(el('p', { text: p }));
+  paragraphs.forEach((p, i) => {
+    const numbered = NUMBERED.exec(p);
+    if (numbered) {
+      box.append(el('h3', { text: `${numbered[1]}. ${numbered[2]}` }));
+      if (numbered[3].trim()) box.append(el('p', { text: numbered[3].trim() }));
+    } else if (ARTICLE.test(p)) {
+      box.append(el('h3', { text: p }));
+    } else if (i === 0 && p.length <= 200 && !/[.:;!?]$/.test(p) && !p.includes('\n')) {
+      box.append(el('h2', { class: 'cgu-titre', text: p }));
+    } else {
+      box.append(el('p', { text: p }));
+    }
+  });
   const published = formatDate(cgu.published_at);
-  $('#cgu-version').textContent = `Version ${cgu.version}${published ? `, publiée le ${published}` : ''}.`;
+  $('#cgu-version').textContent = `Version ${cgu.version}${published ? `, publiée le ${published}` : ''}, pour les ${AUDIENCE_LABELS[cgu.audience] || AUDIENCE_LABELS.partenaires}.`;
 }
 
 async function load() {
-  const res = await api('GET', '/api/cgu');
+  const res = await api('GET', `/api/cgu?audience=${audience}`);
   if (res.status === 200 && res.body) {
     render(res.body);
     return true;
@@ -39,19 +62,40 @@ async function load() {
   return false;
 }
 
+// Readers without an account choose their text; each signed-in user reads their own
+// (and may read the other one, without accepting it).
+function otherAudienceLink(mine) {
+  const other = audience === 'partenaires' ? 'caisses' : 'partenaires';
+  if (mine && other !== mine) return;
+  const zone = $('#cgu-autre');
+  zone.textContent = '';
+  zone.append(el('a', {
+    href: `/cgu?public=${other}`,
+    text: other === 'caisses'
+      ? 'Lire les conditions du personnel des caisses et de l’administration de la plateforme'
+      : 'Lire les conditions des structures partenaires',
+  }));
+  zone.hidden = false;
+}
+
 async function start() {
-  const [me, loaded] = await Promise.all([optionalSession(), load()]);
+  const me = await optionalSession();
+  const mine = me ? (me.organisation && me.organisation.kind === 'partner' ? 'partenaires' : 'caisses') : null;
+  const asked = new URLSearchParams(window.location.search).get('public');
+  audience = AUDIENCE_LABELS[asked] ? asked : (mine || 'partenaires');
+  const loaded = await load();
+  otherAudienceLink(mine);
   const flash = takeFlash();
   if (flash) notice(messages, { kind: 'succes', text: flash });
   if (!loaded) {
     pageReady();
     return;
   }
-  const pending = me && (me.required_actions || []).includes('accept_cgu');
+  const pending = me && audience === mine && (me.required_actions || []).includes('accept_cgu');
   if (pending) {
     $('#cgu-a-accepter').hidden = false;
     $('#zone-acceptation').hidden = false;
-  } else if (me) {
+  } else if (me && audience === mine) {
     const deja = $('#cgu-deja');
     deja.hidden = false;
     deja.textContent = '';

@@ -4,7 +4,7 @@
 // inactivated (POST …/techniciens/{user}/inactivate, confirmation step), the CSV export
 // (GET …/accounts.csv) and the confirmation of the habilitation review
 // (POST …/reviews/confirm). The review request email links here.
-import { $, api, busy, clearErrors, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, busy, clearErrors, de, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
 import {
   badge, emailEl, confirmStep, dataTable, daysSince, formErrors, inactivationLabel, personBlock, personErrors,
   personFields, personName, profileName, quotaText, readPerson, startPage, statusLabel, success, timeEl,
@@ -31,7 +31,7 @@ function passwordAge(a) {
 }
 
 function actionButton(text, who, onClick) {
-  const button = el('button', { type: 'button', class: 'lien-bouton' }, text, el('span', { class: 'visuellement-cache', text: ` le compte de ${who}` }));
+  const button = el('button', { type: 'button', class: 'lien-bouton' }, text, el('span', { class: 'visuellement-cache', text: ` le compte ${de(who)}` }));
   button.addEventListener('click', () => onClick(button));
   return button;
 }
@@ -51,6 +51,30 @@ function renderReview(body) {
     : el('p', { id: 'revue-confirmee', text: 'Aucune revue confirmée pour l\'instant.' }));
 }
 
+// The creation form follows the quota: when it is reached, the form is disabled and
+// says why and the two ways out, instead of refusing what the user typed.
+function quotaState(t) {
+  const full = t.used >= t.max;
+  const zone = $('#quota-techniciens');
+  zone.textContent = '';
+  zone.className = full ? 'alerte' : '';
+  if (full) {
+    zone.append(
+      el('strong', { text: `${quotaText(t, 'technicien')} : le nombre maximal est atteint.` }),
+      ' Pour créer un compte, ',
+      el('a', { href: '#table-habilitations', text: 'inactivez un compte technicien' }),
+      ' qui n\'est plus utilisé, ou demandez à votre caisse de mettre à jour le nombre de membres de la structure (',
+      el('a', { href: '/aide', text: 'contacts de votre caisse' }),
+      ').',
+    );
+  } else {
+    zone.textContent = `${quotaText(t, 'technicien')} : vous pouvez en créer ${t.max - t.used} de plus.`;
+  }
+  const form = $('#form-technicien');
+  form.dataset.complet = full ? '1' : '';
+  for (const control of form.elements) control.disabled = full;
+}
+
 async function loadAccounts() {
   const res = await api('GET', `${base}/accounts`);
   if (res.status !== 200 || !res.body) {
@@ -60,10 +84,7 @@ async function loadAccounts() {
   const body = res.body;
   accounts = body.items || [];
   $('#quotas').textContent = `${quotaText(body.gestionnaires, 'gestionnaire')} · ${quotaText(body.techniciens, 'technicien')}`;
-  const t = body.techniciens || {};
-  $('#quota-techniciens').textContent = t.used >= t.max
-    ? `${quotaText(t, 'technicien')} : le nombre maximal est atteint. Inactivez un compte ou demandez à la caisse de mettre à jour le nombre de membres de la structure.`
-    : `${quotaText(t, 'technicien')} : vous pouvez en créer ${t.max - t.used} de plus.`;
+  quotaState(body.techniciens || {});
   renderReview(body);
   const zone = $('#liste-comptes');
   zone.textContent = '';
@@ -76,7 +97,7 @@ async function loadAccounts() {
       { label: 'Nom', cell: (a) => a.nom, header: true },
       { label: 'Prénom', cell: (a) => a.prenom },
       { label: 'Fonction', cell: (a) => a.fonction },
-      { label: 'E-mail', cell: (a) => emailEl(a.email) },
+      { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
       {
         label: 'Statut',
         cell: (a) => {
@@ -112,7 +133,7 @@ function startEdit(account, button) {
   fields.textContent = '';
   fields.append(personBlock('mod', { domains: partner.allowed_domains, values: account }));
   clearErrors($('#form-modifier'));
-  $('#titre-modifier').textContent = `Modifier le compte technicien de ${account.prenom} ${account.nom}`;
+  $('#titre-modifier').textContent = `Modifier le compte technicien ${de(`${account.prenom} ${account.nom}`)}`;
   section.hidden = false;
   $('#titre-modifier').focus();
 }
@@ -129,7 +150,7 @@ function askInactivate(account, button) {
   confirmStep({
     anchor: $('#liste-comptes'),
     id: 'confirmation-inactivation',
-    title: `Inactiver le compte technicien de ${who} ?`,
+    title: `Inactiver le compte technicien ${de(who)} ?`,
     text: 'Le compte est inactivé immédiatement : ses sessions sont fermées, il ne peut plus se connecter et il en est informé par courriel. Il sera supprimé automatiquement 6 mois plus tard.',
     confirmLabel: 'Confirmer l\'inactivation',
     returnFocus: button,
@@ -138,7 +159,7 @@ function askInactivate(account, button) {
       if (res.status === 200) {
         if (editing && editing.account.id === account.id) stopEdit();
         await loadAccounts();
-        success(messages, `Le compte technicien de ${who} est inactivé.`);
+        success(messages, `Le compte technicien ${de(who)} est inactivé.`);
         return true;
       }
       showErrors(form, [{ field: null, message: unexpected(res) }]);
@@ -150,6 +171,7 @@ function askInactivate(account, button) {
 function wireForms() {
   const formTech = $('#form-technicien');
   $('#champs-technicien').append(personBlock('tech', { domains: partner.allowed_domains }));
+  if (formTech.dataset.complet) for (const control of formTech.elements) control.disabled = true;
   formTech.addEventListener('submit', async (event) => {
     event.preventDefault();
     const errors = personErrors('tech');
@@ -164,7 +186,7 @@ function wireForms() {
       clearErrors(formTech);
       formTech.reset();
       await loadAccounts();
-      success(messages, `Le compte technicien de ${personName(res.body)} est créé (identifiant ${res.body.identifiant}) : un courriel lui a été envoyé avec son identifiant et un lien pour créer son mot de passe.`);
+      success(messages, `Le compte technicien ${de(personName(res.body))} est créé (identifiant ${res.body.identifiant}) : un courriel lui a été envoyé avec son identifiant et un lien pour créer son mot de passe.`);
     } else {
       formErrors(formTech, res, personFields('tech'), 'tech-nom');
     }
@@ -187,7 +209,7 @@ function wireForms() {
       clearErrors(formMod);
       stopEdit();
       await loadAccounts();
-      success(messages, `Le compte technicien de ${res.body.prenom} ${res.body.nom} est modifié.`);
+      success(messages, `Le compte technicien ${de(`${res.body.prenom} ${res.body.nom}`)} est modifié.`);
     } else {
       formErrors(formMod, res, personFields('mod'), 'mod-nom');
     }

@@ -54,7 +54,7 @@ function summary(r) {
   const pairs = [
     ['Référence', el('span', { class: 'reference', text: r.reference })],
     ['État', stateBadge(r)],
-    ['Type', r.type_label || kindLabel(r.type)],
+    ['Type', kindLabel(r.type)],
   ];
   if (r.sous_type_label) pairs.push([sousTypeHeading(r.type), r.sous_type_label]);
   if (r.type === 'rendez_vous') {
@@ -375,7 +375,7 @@ function render() {
   $('#titre-demande').textContent = `Demande ${r.reference}`;
   const sub = $('#sous-titre-demande');
   sub.textContent = '';
-  sub.append(r.type_label || kindLabel(r.type), ' — ', stateBadge(r));
+  sub.append(kindLabel(r.type), ' — ', stateBadge(r));
   // What the user has typed in the forms survives a re-render (after an upload).
   const typed = new Map();
   for (const f of holder.querySelectorAll('textarea[id], input[type=date][id]')) if (f.value) typed.set(f.id, f.value);

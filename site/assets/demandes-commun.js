@@ -6,12 +6,22 @@
 // Text only, never HTML from the server (strict CSP).
 
 import { el, clearFieldError, setFieldError } from './app.js';
-import { FUNCTIONALITIES, badge, personName, timeEl } from './gestion.js';
+import { badge, personName, timeEl } from './gestion.js';
 
 // ------------------------------------------------------------------ labels
 
-/** The five kinds of request (§1.2, the functionalities except « historique »). */
-export const KINDS = Object.freeze(FUNCTIONALITIES.filter(([code]) => code !== 'historique'));
+/**
+ * The five kinds of request (§1.2, the functionalities except « historique »), named as
+ * a request once made, whoever reads it: the convention's labels are the partner's menu
+ * and speak to the partner (« Contacter votre organisme… »), not to the caisse's agents.
+ */
+export const KINDS = Object.freeze([
+  ['contact', 'Demande de contact'],
+  ['dossier', 'Demande d\'étude de dossier'],
+  ['signalement', 'Signalement de difficultés d\'accès aux droits ou aux soins'],
+  ['rendez_vous', 'Demande de rendez-vous'],
+  ['document', 'Demande de document'],
+]);
 
 /** States of a request (SPEC §4), in their order. */
 export const STATES = Object.freeze([
@@ -105,7 +115,7 @@ export function requestItem(r, side) {
   const heading = el('h3', { id: headingId },
     el('a', { href: requestHref(r.id), text: `Demande ${r.reference}` }), ' ', stateBadge(r));
   const pairs = [
-    ['Type', r.type_label || kindLabel(r.type)],
+    ['Type', kindLabel(r.type)],
     ['Personne concernée', assureName(r) || '—'],
   ];
   if (side === 'caisse') pairs.push(['Structure', r.partner_name]);

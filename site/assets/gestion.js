@@ -251,9 +251,13 @@ export function formErrors(form, res, fields, fallbackField = null) {
 // ------------------------------------------------------------------ tables
 
 /**
- * A data table in a keyboard-scrollable region (narrow screens scroll the table, never
- * the page). columns: [{ label, cell(row) → Node|string, className, header }]: the first
- * column heads its row unless `header: false`; `header: true` makes another one do so.
+ * A data table. On a wide screen, a table in a keyboard-scrollable region; below 40rem
+ * (style.css) each row becomes a card of « label : value » lines, so that a phone reads a
+ * whole row without scrolling sideways. The table keeps its semantics in both layouts
+ * (explicit roles: CSS `display` would otherwise drop them), and the labels shown in
+ * cards are hidden from assistive technologies, which announce the column headers.
+ * columns: [{ label, cell(row) → Node|string, className, header }]: the first column heads
+ * its row unless `header: false`; `header: true` makes another one do so.
  */
 export function dataTable({ id, caption, columns, rows, empty = 'Aucun élément.' }) {
   const captionId = `${id}-titre`;
@@ -261,21 +265,23 @@ export function dataTable({ id, caption, columns, rows, empty = 'Aucun élément
   if (!rows.length) {
     return el('p', { class: 'vide', id, text: empty });
   }
-  const table = el('table', { id });
+  const table = el('table', { id, class: 'en-cartes', role: 'table' });
   table.append(el('caption', { id: captionId, text: caption }));
-  const head = el('tr');
-  for (const c of columns) head.append(el('th', { scope: 'col', text: c.label }));
-  table.append(el('thead', {}, head));
-  const body = el('tbody');
+  const head = el('tr', { role: 'row' });
+  for (const c of columns) head.append(el('th', { scope: 'col', role: 'columnheader', text: c.label }));
+  table.append(el('thead', { role: 'rowgroup' }, head));
+  const body = el('tbody', { role: 'rowgroup' });
   for (const row of rows) {
-    const tr = el('tr');
+    const tr = el('tr', { role: 'row' });
     columns.forEach((c, i) => {
       const value = c.cell(row);
       const isHeader = c.header === true || (i === 0 && c.header !== false);
-      const cell = el(isHeader ? 'th' : 'td', isHeader ? { scope: 'row' } : {});
+      const cell = el(isHeader ? 'th' : 'td', isHeader ? { scope: 'row', role: 'rowheader' } : { role: 'cell' });
       if (c.className) cell.className = c.className;
-      if (value instanceof Node) cell.append(value);
-      else cell.textContent = value === undefined || value === null || value === '' ? '—' : String(value);
+      const content = el('span', { class: 'valeur' });
+      if (value instanceof Node) content.append(value);
+      else content.textContent = value === undefined || value === null || value === '' ? '—' : String(value);
+      cell.append(el('span', { class: 'etiquette', 'aria-hidden': 'true', text: c.label }), content);
       tr.append(cell);
     });
     body.append(tr);
@@ -352,16 +358,22 @@ export function selectField(id, label, hint, options, { placeholder = 'Choisir�
  * The fields of a person (civilité, nom, prénom, fonction, téléphone, e-mail), as on the
  * convention's habilitation form. `domains`: the structure's allowed domains (hint).
  */
-export function personBlock(prefix, { phoneRequired = true, domains = null, values = {} } = {}) {
+// The examples of « Fonction » follow who the account is for.
+const FONCTION_EXAMPLES = {
+  partenaire: 'Par exemple : travailleuse sociale, conseiller en insertion.',
+  caisse: 'Par exemple : conseillère offre de service, chargé des relations partenaires.',
+};
+
+export function personBlock(prefix, { phoneRequired = true, domains = null, values = {}, audience = 'partenaire' } = {}) {
   const ids = personFields(prefix);
   const frag = document.createDocumentFragment();
   frag.append(
     selectField(ids.civilite, 'Civilité', null, [['madame', 'Madame'], ['monsieur', 'Monsieur']], { name: 'civilite', value: values.civilite || '' }),
     textField(ids.nom, 'Nom', null, { name: 'nom', autocomplete: 'off', maxlength: '100', value: values.nom || '' }),
     textField(ids.prenom, 'Prénom', null, { name: 'prenom', autocomplete: 'off', maxlength: '100', value: values.prenom || '' }),
-    textField(ids.fonction, 'Fonction', 'Par exemple : travailleuse sociale, conseiller en insertion.', { name: 'fonction', autocomplete: 'off', maxlength: '100', spellcheck: 'true', value: values.fonction || '' }),
+    textField(ids.fonction, 'Fonction', FONCTION_EXAMPLES[audience], { name: 'fonction', autocomplete: 'off', maxlength: '100', spellcheck: 'true', value: values.fonction || '' }),
     textField(ids.telephone, phoneRequired ? 'Téléphone' : 'Téléphone (facultatif)', 'Numéro français, par exemple 04 72 00 00 00.', { type: 'tel', name: 'telephone', autocomplete: 'off', value: values.telephone || '' }),
-    textField(ids.email, 'Adresse e-mail', domains && domains.length
+    textField(ids.email, 'Adresse électronique', domains && domains.length
       ? `Adresse professionnelle de la structure (domaine ${domains.join(' ou ')}) : les messageries personnelles sont refusées.`
       : 'Le courriel de création du compte, avec l\'identifiant, est envoyé à cette adresse.', { type: 'email', name: 'email', autocomplete: 'off', value: values.email || '' }),
   );
@@ -389,8 +401,8 @@ export function personErrors(prefix, { phoneRequired = true } = {}) {
   if (!v.prenom) errors.push({ field: ids.prenom, message: 'Saisissez le prénom.' });
   if (!v.fonction) errors.push({ field: ids.fonction, message: 'Saisissez la fonction.' });
   if (phoneRequired && !v.telephone) errors.push({ field: ids.telephone, message: 'Saisissez le numéro de téléphone (par exemple 04 72 00 00 00).' });
-  if (!v.email) errors.push({ field: ids.email, message: 'Saisissez l\'adresse e-mail.' });
-  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.email)) errors.push({ field: ids.email, message: 'Saisissez une adresse e-mail complète, par exemple prenom.nom@structure.fr.' });
+  if (!v.email) errors.push({ field: ids.email, message: 'Saisissez l\'adresse électronique.' });
+  else if (!/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(v.email)) errors.push({ field: ids.email, message: 'Saisissez une adresse électronique complète, par exemple prenom.nom@structure.fr.' });
   return errors;
 }
 

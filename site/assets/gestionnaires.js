@@ -4,14 +4,14 @@
 // sent), an inactivation at least 15 days ahead with the successor who takes over the
 // techniciens (POST …/inactivations). `?modifier=<id>` opens the change form for that
 // gestionnaire (from « Mon profil »).
-import { $, api, busy, clearErrors, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
+import { $, api, busy, clearErrors, de, el, pageReady, showErrors, showFatal, unexpected } from './app.js';
 import {
   badge, emailEl, dataTable, formErrors, isoDay, jour, personBlock, personErrors, personFields, personName, queryParam,
   readPerson, selectField, startPage, statusLabel, success, textField,
 } from './gestion.js';
 
 const messages = $('#messages');
-const MOD_FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse e-mail']];
+const MOD_FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse électronique']];
 let me;
 let partner;
 let base;
@@ -56,7 +56,7 @@ async function loadAccounts() {
       { label: 'Nom', cell: (a) => `${a.prenom} ${a.nom}` },
       { label: 'Fonction', cell: (a) => a.fonction },
       { label: 'Téléphone', cell: (a) => a.telephone },
-      { label: 'E-mail', cell: (a) => emailEl(a.email) },
+      { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
       { label: 'Statut', cell: (a) => badge(statusLabel(a.status), a.status) },
     ],
   }));
@@ -84,7 +84,7 @@ function wireHabilitation() {
     if (res.status === 201 && res.body) {
       clearErrors(form);
       form.reset();
-      success(messages, `La demande d'habilitation de ${personName(res.body)} est envoyée à la caisse, qui la traitera au plus tard le ${jour(res.body.due_on)}.`);
+      success(messages, `La demande d'habilitation ${de(personName(res.body))} est envoyée à la caisse, qui la traitera au plus tard le ${jour(res.body.due_on)}.`);
     } else {
       formErrors(form, res, { ...personFields('hab'), caisse_id: 'hab-caisse' }, 'hab-nom');
     }
@@ -127,7 +127,7 @@ function wireModification() {
         const v = document.getElementById(`modif-${k}`).value.trim();
         if (v && v !== (who[k] || '')) body[k] = v;
       }
-      if (Object.keys(body).length === 1) errors.push({ field: 'modif-nom', message: 'Modifiez au moins une information (nom, prénom, fonction, téléphone ou adresse e-mail).' });
+      if (Object.keys(body).length === 1) errors.push({ field: 'modif-nom', message: 'Modifiez au moins une information (nom, prénom, fonction, téléphone ou adresse électronique).' });
     }
     if (errors.length) {
       showErrors(form, errors);
@@ -150,16 +150,44 @@ function wireModification() {
 
 // ------------------------------------------------------------------ inactivation
 
+const activeGestionnaires = () => accounts.filter((a) => a.profile === 'gestionnaire' && a.status === 'active');
+// Who may be inactivated: a gestionnaire who leaves another active one behind (the
+// successor must be active; an account not activated yet may go).
+const inactivable = () => gestionnaires().filter((g) => activeGestionnaires().some((a) => a.id !== g.id));
+
+// Only what the rules allow: the successor is another active gestionnaire, never the
+// person being inactivated; nothing to choose before the gestionnaire is chosen.
 function fillSuccessors() {
   const target = $('#inact-gestionnaire').value;
   const select = $('#inact-successeur');
   const keep = select.value;
   select.textContent = '';
-  select.append(el('option', { value: '', text: 'Un autre gestionnaire actif (choix automatique)' }));
-  for (const a of accounts.filter((x) => x.profile === 'gestionnaire' && x.status === 'active' && x.id !== target)) {
-    select.append(el('option', { value: a.id, text: `${a.prenom} ${a.nom}` }));
+  if (!target) {
+    select.append(el('option', { value: '', text: 'Choisissez d\'abord le gestionnaire à inactiver' }));
+    select.disabled = true;
+    return;
   }
-  select.value = [...select.options].some((o) => o.value === keep) ? keep : '';
+  select.disabled = false;
+  const others = activeGestionnaires().filter((x) => x.id !== target);
+  if (others.length !== 1) select.append(el('option', { value: '', text: 'Un autre gestionnaire actif (choix automatique)' }));
+  for (const a of others) select.append(el('option', { value: a.id, text: `${a.prenom} ${a.nom}${a.id === me.id ? ' (vous)' : ''}` }));
+  select.value = [...select.options].some((o) => o.value === keep) ? keep : select.options[0].value;
+}
+
+// With a single active gestionnaire nobody can be inactivated: the form says so and
+// the way forward instead of refusing after the user filled it.
+function inactivationPossible(form) {
+  if (inactivable().length) return true;
+  const only = activeGestionnaires()[0];
+  form.before(el('div', { class: 'alerte', id: 'inactivation-impossible' },
+    el('p', {},
+      el('strong', { text: only ? `${only.prenom} ${only.nom}${only.id === me.id ? ' (vous)' : ''} est le seul gestionnaire actif de la structure` : 'La structure n\'a pas de gestionnaire actif' }),
+      ' : le dernier gestionnaire actif ne peut pas être inactivé. ',
+      el('a', { href: '#titre-habilitation', text: 'Demandez d\'abord l\'habilitation d\'un nouveau gestionnaire' }),
+      ' ; une fois son compte activé, vous pourrez signaler l\'inactivation ici.')));
+  form.setAttribute('aria-describedby', 'inactivation-impossible');
+  for (const control of form.elements) control.disabled = true;
+  return false;
 }
 
 function wireInactivation() {
@@ -168,12 +196,13 @@ function wireInactivation() {
   const select = caisseSelect('inact');
   if (select) zone.append(select);
   zone.append(selectField('inact-gestionnaire', 'Gestionnaire à inactiver', null,
-    gestionnaires().map((a) => [a.id, `${a.prenom} ${a.nom}${a.id === me.id ? ' (vous)' : ''}`]), { name: 'user_id' }));
+    inactivable().map((a) => [a.id, `${a.prenom} ${a.nom}${a.id === me.id ? ' (vous)' : ''}`]), { name: 'user_id' }));
   const earliest = isoDay(15);
   zone.append(textField('inact-date', 'Date d\'inactivation souhaitée', `Au moins 15 jours après aujourd'hui : le ${jour(earliest)} au plus tôt.`, { type: 'date', name: 'wanted_on', min: earliest }));
   zone.append(selectField('inact-successeur', 'Gestionnaire qui reprend ses techniciens', null, [], { name: 'successor_id', placeholder: null }));
   fillSuccessors();
   $('#inact-gestionnaire').addEventListener('change', fillSuccessors);
+  if (!inactivationPossible(form)) return;
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
     const userId = $('#inact-gestionnaire').value;
@@ -196,7 +225,7 @@ function wireInactivation() {
       clearErrors(form);
       form.reset();
       fillSuccessors();
-      success(messages, `L'inactivation du compte de ${who.prenom} ${who.nom} est programmée pour le ${jour(res.body.wanted_on)}. La caisse en est informée.`);
+      success(messages, `L'inactivation du compte ${de(`${who.prenom} ${who.nom}`)} est programmée pour le ${jour(res.body.wanted_on)}. La caisse en est informée.`);
     } else if (res.status === 409 && res.body && res.body.code === 'account.last_gestionnaire') {
       showErrors(form, [{ field: 'inact-gestionnaire', message: res.body.detail }]);
     } else {

@@ -3,7 +3,7 @@
 // page). A pending request is approved (POST …/approve: the account is created, quota
 // checked, activation email sent) or rejected with a reason (POST …/reject; the server
 // refuses health data or a NIR in it and says so next to the field).
-import { $, api, el, notice, unexpected } from './app.js';
+import { $, api, de, el, notice, unexpected } from './app.js';
 import {
   badge, dataTable, jour, personName, queuePage, rejectOnClick, requestCard, success, timeEl,
 } from './gestion.js';
@@ -33,7 +33,7 @@ function pendingCard(r) {
       ['Structure', partnerLink(r)],
       ['Fonction', r.fonction],
       ['Téléphone', r.telephone],
-      ['Adresse e-mail', r.email],
+      ['Adresse électronique', r.email],
       ['Reçue le', timeEl(r.received_at)],
       ['À traiter au plus tard le', due],
     ],
@@ -51,7 +51,7 @@ function pendingCard(r) {
     if (res.status === 200 && res.body) {
       const account = res.body.account || {};
       await pages.reload();
-      success(messages, `Demande acceptée : le compte gestionnaire de ${personName(r)} (${r.partner_name}) est créé, identifiant ${account.identifiant}. Un courriel lui a été envoyé pour créer son mot de passe.`);
+      success(messages, `Demande acceptée : le compte gestionnaire ${de(personName(r))} (${r.partner_name}) est créé, identifiant ${account.identifiant}. Un courriel lui a été envoyé pour créer son mot de passe.`);
     } else {
       notice(zone, {
         kind: 'erreur',
@@ -68,11 +68,11 @@ function pendingCard(r) {
     actions,
     button: reject,
     url: `/api/habilitations/${encodeURIComponent(r.id)}/reject`,
-    title: `Refuser la demande de ${personName(r)} ?`,
+    title: `Refuser la demande ${de(personName(r))} ?`,
     text: 'La personne qui a fait la demande est prévenue par courriel, avec le motif.',
     onDone: async () => {
       await pages.reload();
-      success(messages, `La demande de ${personName(r)} (${r.partner_name}) est refusée ; le motif a été communiqué à la structure.`);
+      success(messages, `La demande ${de(personName(r))} (${r.partner_name}) est refusée ; le motif a été communiqué à la structure.`);
     },
   });
   return card;

@@ -3,7 +3,7 @@
 // names of the accounts they name). They apply on their
 // date (scheduler); the agent may apply one now (POST …/apply, confirmation step: the
 // techniciens are re-attached to the successor) or reject it with a reason.
-import { $, api, el, showErrors, unexpected } from './app.js';
+import { $, api, de, el, showErrors, unexpected } from './app.js';
 import {
   confirmStep, jour, nameIn, queuePage, queueRender, rejectOnClick, requestCard, success, timeEl,
 } from './gestion.js';
@@ -34,7 +34,7 @@ function card(r, info) {
     confirmStep({
       anchor: actions,
       id: `application-${r.id}`,
-      title: `Inactiver dès maintenant le compte de ${who} ?`,
+      title: `Inactiver dès maintenant le compte ${de(who)} ?`,
       text: `Sans attendre le ${jour(r.wanted_on)} : ses sessions sont fermées et ses techniciens rattachés à un autre gestionnaire de la structure.`,
       confirmLabel: 'Confirmer l\'inactivation',
       returnFocus: apply,
@@ -44,7 +44,7 @@ function card(r, info) {
           const n = (res.body.reattached || []).length;
           const successor = res.body.successor_id ? nameIn(info, res.body.successor_id) : '';
           await pages.reload();
-          success(messages, `Le compte de ${who} (${info.name}) est inactivé.${n ? ` ${n} technicien${n > 1 ? 's' : ''} rattaché${n > 1 ? 's' : ''} à ${successor || 'un autre gestionnaire'}.` : ''}`);
+          success(messages, `Le compte ${de(who)} (${info.name}) est inactivé.${n ? ` ${n} technicien${n > 1 ? 's' : ''} rattaché${n > 1 ? 's' : ''} à ${successor || 'un autre gestionnaire'}.` : ''}`);
           return true;
         }
         showErrors(form, [{ field: null, message: unexpected(res) }]);
@@ -57,10 +57,10 @@ function card(r, info) {
     actions,
     button: reject,
     url: `/api/inactivations/${encodeURIComponent(r.id)}/reject`,
-    title: `Refuser l'inactivation de ${who} ?`,
+    title: `Refuser l'inactivation ${de(who)} ?`,
     onDone: async () => {
       await pages.reload();
-      success(messages, `L'inactivation de ${who} (${info.name}) est refusée : le compte reste actif.`);
+      success(messages, `L'inactivation ${de(who)} (${info.name}) est refusée : le compte reste actif.`);
     },
   });
   return box;

@@ -35,7 +35,7 @@ function linkProblem(status, body) {
       : 'Ce lien de réinitialisation ne sert qu’une fois. Si vous ne connaissez pas votre mot de passe, demandez un nouveau lien.';
   } else if (status === 410) {
     title = 'Ce lien a expiré';
-    text = 'Pour votre sécurité, les liens envoyés par courriel ne sont valables que quelques jours. Demandez un nouveau lien : il sera envoyé à l’adresse e-mail de votre compte.';
+    text = 'Pour votre sécurité, les liens envoyés par courriel ne sont valables que quelques jours. Demandez un nouveau lien : il sera envoyé à l’adresse électronique de votre compte.';
   } else if (status === 404 || status === 'absent') {
     title = status === 'absent' ? 'Ce lien est incomplet' : 'Ce lien n’est pas valide';
     text = 'Vérifiez que l’adresse est complète : copiez-la en entier depuis le courriel reçu, ou cliquez sur le lien du courriel. Si le problème persiste, demandez un nouveau lien.';

@@ -3,13 +3,13 @@
 // applies them (POST …/apply) or rejects them with a reason (POST …/reject). The
 // structure's name and the gestionnaire's current values come with each item (50 a
 // page, « Page suivante »), no other call.
-import { $, api, el, notice, unexpected } from './app.js';
+import { $, api, de, el, notice, unexpected } from './app.js';
 import {
   dataTable, nameIn, personName, queuePage, queueRender, rejectOnClick, requestCard, success, timeEl,
 } from './gestion.js';
 
 const messages = $('#messages');
-const FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse e-mail']];
+const FIELDS = [['nom', 'Nom'], ['prenom', 'Prénom'], ['fonction', 'Fonction'], ['telephone', 'Téléphone'], ['email', 'Adresse électronique']];
 const TITLES = { pending: 'Demandes à traiter', applied: 'Demandes appliquées', rejected: 'Demandes refusées' };
 let pages;
 
@@ -52,7 +52,7 @@ function card(r, info) {
     apply.disabled = false;
     if (res.status === 200) {
       await pages.reload();
-      success(messages, `Les informations de ${who} (${info.name}) sont modifiées ; un courriel l'en informe.`);
+      success(messages, `Les informations ${de(who)} (${info.name}) sont modifiées ; un courriel l'en informe.`);
     } else {
       notice(zone, { kind: 'erreur', title: 'Modification impossible', text: unexpected(res), focus: true, id: `demande-${r.id}-erreur` });
     }

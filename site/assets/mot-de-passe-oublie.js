@@ -20,7 +20,7 @@ form.addEventListener('submit', async (event) => {
     clearErrors(form);
     $('#zone-formulaire').hidden = true;
     const message = (res.body && res.body.message)
-      || 'Si un compte actif correspond à cet identifiant, un lien pour choisir un nouveau mot de passe vient d’être envoyé à son adresse e-mail. Pensez à vérifier vos courriels indésirables.';
+      || 'Si un compte actif correspond à cet identifiant, un lien pour choisir un nouveau mot de passe vient d’être envoyé à son adresse électronique. Pensez à vérifier vos courriels indésirables.';
     notice(messages, {
       kind: 'succes',
       title: 'Demande enregistrée',

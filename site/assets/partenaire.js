@@ -5,9 +5,7 @@
 // review (POST …/reviews), a habilitation request recorded by the agent
 // (POST …/habilitations), the exclusion notices (GET …/notices) and the audit trail
 // (GET …/audit, newest first, 50 a page).
-import {
-  $, api, busy, clearErrors, el, pageReady, showErrors, showFatal, takeFlash, unexpected,
-} from './app.js';
+import { $, api, busy, clearErrors, de, deOrg, el, pageReady, showErrors, showFatal, takeFlash, unexpected } from './app.js';
 import {
   EXCLUSION_REASONS, SUSPENSION_REASONS, auditLabel, badge, breadcrumb, categoryLabel, confirmStep,
   conventionStateLabel, dataTable, details, emailEl, exclusionLabel, formErrors, inactivationLabel, jour,
@@ -163,7 +161,7 @@ async function loadAccounts() {
       { label: 'Nom', cell: (a) => `${a.prenom} ${a.nom}` },
       { label: 'Profil', cell: (a) => profileName(a.profile) },
       { label: 'Fonction', cell: (a) => a.fonction },
-      { label: 'E-mail', cell: (a) => emailEl(a.email) },
+      { label: 'Adresse électronique', cell: (a) => emailEl(a.email) },
       {
         label: 'Statut',
         cell: (a) => {
@@ -193,7 +191,7 @@ function askExclusion(account, button) {
   confirmStep({
     anchor: $('#liste-comptes'),
     id: 'confirmation-exclusion',
-    title: `Exclure le compte de ${account.prenom} ${account.nom} (${profileName(account.profile).toLowerCase()}) ?`,
+    title: `Exclure le compte ${de(`${account.prenom} ${account.nom}`)} (${profileName(account.profile).toLowerCase()}) ?`,
     text: 'Le compte est inactivé immédiatement et toutes ses sessions sont fermées. Les gestionnaires de la structure reçoivent une notification d\'exclusion, conservée comme preuve.',
     confirmLabel: 'Confirmer l\'exclusion',
     extra,
@@ -209,7 +207,7 @@ function askExclusion(account, button) {
         await Promise.all([loadPartner(), loadAccounts(), loadNotices()]);
         const notified = (res.body.notice && res.body.notice.notified) || [];
         refreshJournal();
-        success(messages, `Le compte de ${account.prenom} ${account.nom} est exclu (${exclusionLabel(reason).toLowerCase()}). Notification envoyée à : ${notified.join(', ') || 'personne'}.`);
+        success(messages, `Le compte ${de(`${account.prenom} ${account.nom}`)} est exclu (${exclusionLabel(reason).toLowerCase()}). Notification envoyée à : ${notified.join(', ') || 'personne'}.`);
         return true;
       }
       formErrors(form, res, { reason: 'x-motif' });
@@ -331,7 +329,7 @@ function wireForms() {
     confirmStep({
       anchor: formSuspension,
       id: 'confirmation-suspension',
-      title: `Suspendre l'accès de ${partner.name} ?`,
+      title: `Suspendre l'accès ${deOrg(partner.name)} ?`,
       text: `Motif : ${suspensionLabel(reason).toLowerCase()}. Tous les comptes de la structure perdent l'accès immédiatement.`,
       confirmLabel: 'Confirmer la suspension',
       returnFocus: formSuspension.querySelector('button'),
@@ -342,7 +340,7 @@ function wireForms() {
           renderPartner();
           motif.value = '';
           refreshJournal();
-          success(messages, `L'accès de ${partner.name} est suspendu.`);
+          success(messages, `L'accès ${deOrg(partner.name)} est suspendu.`);
           return true;
         }
         formErrors(form, res, {});
@@ -362,7 +360,7 @@ function wireForms() {
       partner = res.body;
       renderPartner();
       refreshJournal();
-      success(messages, `L'accès de ${partner.name} est rétabli.`);
+      success(messages, `L'accès ${deOrg(partner.name)} est rétabli.`);
     } else {
       formErrors(formRetablir, res, {});
     }
@@ -402,7 +400,7 @@ function wireForms() {
       refreshJournal();
       success(
         messages,
-        `La demande d'habilitation de ${personName(res.body)} est enregistrée : à traiter au plus tard le ${jour(res.body.due_on)}.`,
+        `La demande d'habilitation ${de(personName(res.body))} est enregistrée : à traiter au plus tard le ${jour(res.body.due_on)}.`,
         el('p', {}, el('a', { href: '/habilitations', text: 'Traiter les demandes d\'habilitation' })),
       );
     } else {

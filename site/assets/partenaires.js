@@ -4,7 +4,8 @@
 // known SIRET adds the caisse's convention to the existing structure (200, existing).
 import { $, api, busy, clearErrors, el, go, pageReady, setFlash, showErrors, showFatal, unexpected } from './app.js';
 import {
-  badge, categoryLabel, dataTable, formErrors, isoDay, pager, quotaText, startPage, timeEl,
+  badge, categoryLabel, dataTable, formErrors, isoDay, pager, personBlock, personErrors, personFields, personName,
+  quotaText, readPerson, startPage, timeEl,
 } from './gestion.js';
 import {
   conventionErrors, conventionFieldMap, conventionValues, fillCategories, functionalityBoxes, partnerErrors,
@@ -66,19 +67,23 @@ async function start() {
   pageReady();
 
   const form = $('#form-partenaire');
+  wireFirstGestionnaire();
   form.addEventListener('submit', async (event) => {
     event.preventDefault();
+    const withFirst = $('#avec-gestionnaire').checked;
     // In the order of the fields: the SIRET comes after the name.
     const pErrors = partnerErrors('p');
     const errors = [
       ...pErrors.filter((e) => e.field === 'p-nom'), ...siretErrors('p-siret'),
       ...pErrors.filter((e) => e.field !== 'p-nom'), ...conventionErrors('conv'),
+      ...(withFirst ? personErrors('g1') : []),
     ];
     if (errors.length) {
       showErrors(form, errors);
       return;
     }
     const body = { ...partnerValues('p'), siret: siretValue('p-siret'), convention: conventionValues('conv') };
+    if (withFirst) body.first_gestionnaire = readPerson('g1');
     const done = busy(form);
     const res = await api('POST', '/api/partners', body);
     done();
@@ -89,12 +94,35 @@ async function start() {
       await go(`/partenaire?id=${encodeURIComponent(res.body.id)}`);
     } else if (res.status === 201 && res.body) {
       clearErrors(form);
-      setFlash(`La structure ${res.body.name} est créée, avec sa convention. Enregistrez maintenant la demande d'habilitation de son premier gestionnaire.`);
+      const g = res.body.first_gestionnaire;
+      setFlash(g
+        ? `La structure ${res.body.name} est créée, avec sa convention et le compte de son premier gestionnaire, ${personName(g)} (identifiant ${g.identifiant}) : un courriel lui a été envoyé avec son identifiant et un lien pour créer son mot de passe.`
+        : `La structure ${res.body.name} est créée, avec sa convention. Enregistrez maintenant la demande d'habilitation de son premier gestionnaire.`);
       await go(`/partenaire?id=${encodeURIComponent(res.body.id)}`);
     } else {
-      formErrors(form, res, { ...partnerFieldMap('p'), siret: 'p-siret', ...conventionFieldMap('conv') }, 'p-nom');
+      const firstFields = Object.fromEntries(Object.entries(personFields('g1')).map(([k, id]) => [`first_gestionnaire.${k}`, id]));
+      formErrors(form, res, { ...partnerFieldMap('p'), siret: 'p-siret', ...conventionFieldMap('conv'), ...firstFields }, 'p-nom');
     }
   });
+}
+
+// The first gestionnaire's fields, shown while the box is ticked; the button says
+// what the form will create.
+function wireFirstGestionnaire() {
+  const zone = $('#champs-premier-gestionnaire');
+  zone.append(personBlock('g1'));
+  const hint = document.getElementById('g1-email-aide');
+  if (hint) hint.textContent = 'Adresse professionnelle, dans l\'un des domaines de messagerie de la structure indiqués plus haut : les messageries personnelles sont refusées.';
+  const box = $('#avec-gestionnaire');
+  const sync = () => {
+    zone.hidden = !box.checked;
+    for (const control of zone.querySelectorAll('input, select')) control.disabled = !box.checked;
+    $('#bouton-creer-structure').textContent = box.checked
+      ? 'Créer la structure, sa convention et son premier gestionnaire'
+      : 'Créer la structure et sa convention';
+  };
+  box.addEventListener('change', sync);
+  sync();
 }
 
 start();

@@ -35,7 +35,7 @@ export const RULE_MESSAGES = Object.freeze({
   'password.missing_digit': 'Le mot de passe doit contenir au moins un chiffre.',
   'password.missing_special': `Le mot de passe doit contenir au moins un caractère spécial (par exemple ! ? # @ % *), ou compter au moins ${MIN_THREE_CLASSES} caractères.`,
   'password.too_few_words': `Une phrase de passe doit compter au moins ${MIN_WORDS} mots.`,
-  'password.contains_email': 'Le mot de passe ne doit pas contenir votre adresse e-mail.',
+  'password.contains_email': 'Le mot de passe ne doit pas contenir votre adresse électronique.',
   'password.contains_name': 'Le mot de passe ne doit pas contenir votre nom ni votre prénom.',
   'password.contains_identifiant': 'Le mot de passe ne doit pas contenir votre identifiant.',
   'password.common': 'Ce mot de passe fait partie des mots de passe les plus courants ou déjà divulgués (même avec des chiffres ou des symboles ajoutés au début ou à la fin) : choisissez-en un autre, par exemple une phrase de passe de 7 mots.',
@@ -206,7 +206,7 @@ export function liveRules(input, container, context = {}) {
   const forms = el('ul', { class: 'regles', id: `${id}-formes`, 'aria-live': 'polite' });
   for (const [key, text] of FORMS) forms.append(makeItem(key, text));
   const always = el('ul', { class: 'regles', id: `${id}-toujours`, 'aria-live': 'polite' });
-  always.append(makeItem('personnel', 'ne contient ni votre identifiant, ni votre adresse e-mail, ni vos nom et prénom'));
+  always.append(makeItem('personnel', 'ne contient ni votre identifiant, ni votre adresse électronique, ni vos nom et prénom'));
   always.append(makeItem('courant', 'n’est pas un mot de passe courant ou déjà divulgué'));
   always.append(makeItem('historique', 'est différent de vos 5 derniers mots de passe'));
 
@@ -295,13 +295,16 @@ export function describeUnmet(codes, length = 0) {
   }
   const classes = codes.filter((c) => MISSING[c]).map((c) => MISSING[c]);
   if (classes.length) must.push(`contenir ${joinFr(classes)}`);
-  if (must.length) parts.push(`Ce mot de passe ne respecte aucune des trois règles : il doit ${must.join(' et ')}.`);
-  if (codes.includes('password.too_few_words')) {
-    parts.push(`Ce mot de passe ne respecte aucune des trois règles : une phrase de passe doit compter au moins ${MIN_WORDS} mots.`);
+  // The summary names the three rules, then what the password lacks for the nearest one.
+  if (must.length || codes.includes('password.too_few_words')) {
+    const [first, second, third] = FORMS.map(([, text]) => text);
+    let sentence = `Ce mot de passe ne respecte aucune des trois règles : ${first} ; ou ${second} ; ou ${third}.`;
+    if (must.length) sentence += ` Il doit par exemple ${must.join(' et ')}.`;
+    parts.push(sentence);
   }
   if (codes.includes('password.too_long')) parts.push(RULE_MESSAGES['password.too_long']);
   if (codes.includes('password.contains_email') && codes.includes('password.contains_name')) {
-    parts.push('Il ne doit contenir ni votre adresse e-mail, ni votre nom, ni votre prénom.');
+    parts.push('Il ne doit contenir ni votre adresse électronique, ni votre nom, ni votre prénom.');
   } else if (codes.includes('password.contains_email')) {
     parts.push(RULE_MESSAGES['password.contains_email']);
   } else if (codes.includes('password.contains_name')) {

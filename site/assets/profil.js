@@ -27,7 +27,7 @@ async function start() {
     ['Nom', me.nom],
     ['Prénom', me.prenom],
     ['Fonction', me.fonction],
-    ['Adresse e-mail', me.email],
+    ['Adresse électronique', me.email],
   ];
   if (me.profile === 'gestionnaire') pairs.push(['Téléphone', telephone]);
   pairs.push(
@@ -40,7 +40,7 @@ async function start() {
   const actions = $('#actions-profil');
   if (me.profile === 'gestionnaire') {
     actions.append(
-      el('p', { text: 'Vos nom, prénom, fonction, téléphone et adresse e-mail de gestionnaire sont modifiés par votre caisse, à votre demande.' }),
+      el('p', { text: 'Vos nom, prénom, fonction, téléphone et adresse électronique de gestionnaire sont modifiés par votre caisse, à votre demande.' }),
       el('p', {}, el('a', { class: 'bouton secondaire', href: `/structure/gestionnaires?modifier=${encodeURIComponent(me.id)}`, text: 'Demander une modification à la caisse' })),
     );
   } else if (me.profile === 'technicien') {

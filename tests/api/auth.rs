@@ -551,6 +551,7 @@ async fn the_cgu_gate_is_enforced_on_every_other_endpoint() {
     let cookie = app.login(&ident, GOOD).await;
     let exempt = [
         "GET /api/health",
+        "GET /api/legal",
         "POST /api/auth/login",
         "POST /api/auth/logout",
         "POST /api/auth/token",
@@ -593,7 +594,7 @@ async fn a_new_cgu_version_makes_everyone_accept_again() {
     let res = app
         .post(
             "/api/cgu",
-            json!({"version": "2027-1", "text": "Nouvelles conditions.\n\nArticle 1."}),
+            json!({"audience": "caisses", "version": "2027-1", "text": "Nouvelles conditions.\n\nArticle 1."}),
             Some(&cookie),
         )
         .await;
@@ -603,7 +604,7 @@ async fn a_new_cgu_version_makes_everyone_accept_again() {
     let blocked = app
         .post(
             "/api/cgu",
-            json!({"version": "2027-2", "text": "x"}),
+            json!({"audience": "caisses", "version": "2027-2", "text": "x"}),
             Some(&cookie),
         )
         .await;
@@ -620,7 +621,7 @@ async fn a_new_cgu_version_makes_everyone_accept_again() {
     let dup = app
         .post(
             "/api/cgu",
-            json!({"version": "2027-1", "text": "x"}),
+            json!({"audience": "caisses", "version": "2027-1", "text": "x"}),
             Some(&cookie),
         )
         .await;
@@ -629,7 +630,7 @@ async fn a_new_cgu_version_makes_everyone_accept_again() {
     let bad = app
         .post(
             "/api/cgu",
-            json!({"version": "", "text": ""}),
+            json!({"audience": "caisses", "version": "", "text": ""}),
             Some(&cookie),
         )
         .await;
@@ -657,7 +658,7 @@ async fn an_expired_password_must_be_changed_before_anything_else() {
     let blocked = app
         .post(
             "/api/cgu",
-            json!({"version": "x", "text": "y"}),
+            json!({"audience": "caisses", "version": "x", "text": "y"}),
             Some(&cookie),
         )
         .await;
@@ -1198,4 +1199,114 @@ async fn a_new_login_in_the_same_browser_ends_the_older_session() {
         app.call("GET", "/api/me", None, Some(&other)).await.status,
         200
     );
+}
+
+/// One text per audience (issue 14): the partners' users accept the partners' text,
+/// the caisses' staff and the admin their own; publishing for one audience asks only
+/// that audience to accept again.
+#[tokio::test]
+async fn each_audience_accepts_its_own_cgu() {
+    let app = spawn_app().await;
+    let w = crate::accounts::world(&app, "publics", 10).await;
+    let admin = &w.admin;
+    let partner_text = app.get("/api/cgu?audience=partenaires").await.json();
+    let staff_text = app.get("/api/cgu?audience=caisses").await.json();
+    assert_eq!(partner_text["audience"], "partenaires");
+    assert_eq!(staff_text["audience"], "caisses");
+    assert_ne!(partner_text["text"], staff_text["text"]);
+    assert!(
+        staff_text["text"]
+            .as_str()
+            .unwrap()
+            .contains("personnel des caisses")
+    );
+    // Without the parameter: the signed-in user's audience, else the partners'.
+    let as_agent = app
+        .call("GET", "/api/cgu", None, Some(&w.agent))
+        .await
+        .json();
+    assert_eq!(as_agent["audience"], "caisses");
+    let as_gestionnaire = app
+        .call("GET", "/api/cgu", None, Some(&w.gestionnaire))
+        .await
+        .json();
+    assert_eq!(as_gestionnaire["audience"], "partenaires");
+    assert_eq!(app.get("/api/cgu").await.json()["audience"], "partenaires");
+    assert_eq!(app.get("/api/cgu?audience=tous").await.status, 400);
+
+    let required = |cookie: &str| {
+        let cookie = cookie.to_owned();
+        let app = &app;
+        async move {
+            app.call("GET", "/api/me", None, Some(&cookie)).await.json()["required_actions"].clone()
+        }
+    };
+    // The audience is required when publishing.
+    let res = app
+        .post(
+            "/api/cgu",
+            json!({"version": "2027-9", "text": "Texte."}),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(res.status, 422, "{}", res.text());
+    assert!(res.json()["errors"]["audience"].is_string());
+
+    // A new partners' text: the gestionnaire accepts again, the agent and admin do not.
+    let res = app
+        .post(
+            "/api/cgu",
+            json!({"audience": "partenaires", "version": "2027-1", "text": "1. Objet. Nouvelles conditions des partenaires."}),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(res.status, 201, "{}", res.text());
+    assert_eq!(required(&w.gestionnaire).await, json!(["accept_cgu"]));
+    assert_eq!(required(&w.agent).await, json!([]));
+    assert_eq!(required(admin).await, json!([]));
+    let blocked = app
+        .call("GET", "/api/partners", None, Some(&w.gestionnaire))
+        .await;
+    assert_eq!(blocked.json()["code"], "auth.cgu_required");
+    assert_eq!(
+        app.call("GET", "/api/partners", None, Some(&w.agent))
+            .await
+            .status,
+        200
+    );
+    // The staff's version cannot be accepted for the partners' text.
+    let wrong = app
+        .post(
+            "/api/me/cgu",
+            json!({"version": "2026-1"}),
+            Some(&w.gestionnaire),
+        )
+        .await;
+    assert_eq!(wrong.status, 409);
+    let ok = app
+        .post(
+            "/api/me/cgu",
+            json!({"version": "2027-1"}),
+            Some(&w.gestionnaire),
+        )
+        .await;
+    assert_eq!(ok.status, 200, "{}", ok.text());
+
+    // A new staff text: the agent and the admin accept again, the gestionnaire does not.
+    let res = app
+        .post(
+            "/api/cgu",
+            json!({"audience": "caisses", "version": "2027-1", "text": "1. Objet. Nouvelles conditions du personnel."}),
+            Some(admin),
+        )
+        .await;
+    assert_eq!(
+        res.status,
+        201,
+        "the same number in another audience: {}",
+        res.text()
+    );
+    assert_eq!(required(&w.agent).await, json!(["accept_cgu"]));
+    assert_eq!(required(admin).await, json!(["accept_cgu"]));
+    assert_eq!(required(&w.gestionnaire).await, json!([]));
 }

@@ -262,6 +262,34 @@ async fn the_development_outbox_page_lists_emails_with_clickable_links() {
     assert!(html.contains("gestionnaire@ccas.example.org"));
     let link = format!("<a href=\"{0}/activation?jeton=abc&amp;x=1\">", app.url);
     assert!(html.contains(&link), "{html}");
+    // The site's header, favicon, a way back and the footer; the date in French, Paris time.
+    for part in [
+        "<link rel=\"icon\" href=\"/assets/favicon.svg\"",
+        "<header class=\"entete\"",
+        "href=\"/accueil\">← Retour au portail</a>",
+        "href=\"/mentions-legales\"",
+    ] {
+        assert!(html.contains(part), "{part} missing: {html}");
+    }
+    let months = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    assert!(
+        months.iter().any(|m| html.contains(&format!(" {m} 20"))),
+        "{html}"
+    );
+    assert!(!html.contains(" +0000"), "raw RFC 2822 date shown: {html}");
 }
 
 #[tokio::test]
@@ -408,4 +436,34 @@ fn the_openapi_document_covers_every_endpoint() {
         "not documented in site/openapi.yaml: {missing:?}"
     );
     assert!(extra.is_empty(), "documented but not routed: {extra:?}");
+}
+
+/// The « Données personnelles » page states the retention the deployment applies:
+/// the public `GET /api/legal` answers the configured values, not defaults.
+#[tokio::test]
+async fn the_legal_pages_read_the_configured_retention() {
+    let app = ep_tests::spawn_app_with(
+        &[
+            ("EP_REQUEST_RETENTION_MONTHS", "18"),
+            ("EP_AUDIT_RETENTION_MONTHS", "24"),
+            ("EP_SESSION_IDLE_MINUTES", "20"),
+        ],
+        ep_tests::TempDir::new(),
+        false,
+    )
+    .await;
+    let res = app.get("/api/legal").await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    let r = &res.json()["retention"];
+    assert_eq!(r["request_months"], 18);
+    assert_eq!(r["audit_months"], 24);
+    assert_eq!(r["session_idle_minutes"], 20);
+    assert_eq!(r["account_months"], 6);
+    assert_eq!(r["password_days"], 180);
+    let page = app.get("/donnees-personnelles").await;
+    assert_eq!(page.status, 200);
+    assert!(
+        page.text().contains("/assets/legal.js")
+            && page.text().contains("data-duree=\"request_months\"")
+    );
 }

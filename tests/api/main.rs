@@ -4,6 +4,7 @@ mod accounts;
 mod attachments;
 mod auth;
 mod emails;
+mod first_gestionnaire;
 mod gateway;
 mod history_pages;
 mod maintenance;

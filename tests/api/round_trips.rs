@@ -14,6 +14,9 @@ use crate::requests::{Counting, admin, form, submitted, world};
 
 /// Store calls a `GET` may make beyond the session check.
 const MAX_AFTER_SESSION: u64 = 3;
+/// Store calls of the session check itself, whatever the gate (session + CGU, then
+/// user + partner).
+const MAX_SESSION: u64 = 2;
 
 fn event(route: &str, path: &str, query: &str, cookie: &str) -> lambda_http::Request {
     let params: serde_json::Map<String, Value> = query
@@ -114,6 +117,7 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
     // route → (path, query, cookie)
     let cases: BTreeMap<&str, (String, &str, &str)> = [
         ("GET /api/health", ("/api/health".into(), "", "")),
+        ("GET /api/legal", ("/api/legal".into(), "", "")),
         ("GET /api/me", ("/api/me".into(), "", w.technicien.as_str())),
         (
             "GET /api/cgu",
@@ -232,6 +236,18 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
         let (path, query, cookie) = cases
             .get(key.as_str())
             .unwrap_or_else(|| panic!("no round-trip case for {key}: add one"));
+        for gate in [Gate::Full, Gate::FullEvenIfSuspended, Gate::RequiredActions] {
+            if cookie.is_empty() {
+                break;
+            }
+            counting.take();
+            let checked = sessions::require(&ctx, &event(&key, path, query, cookie), gate).await;
+            let calls = counting.take();
+            assert!(checked.is_ok(), "{key}: session check {gate:?} refused");
+            if calls > MAX_SESSION {
+                over.push(format!("{key}: session check {gate:?} {calls}"));
+            }
+        }
         let session = if cookie.is_empty() {
             0
         } else {
@@ -262,6 +278,6 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
     eprintln!("{}", table.join("\n"));
     assert!(
         over.is_empty(),
-        "over {MAX_AFTER_SESSION} round trips: {over:?}"
+        "over {MAX_SESSION} round trips in the session check or {MAX_AFTER_SESSION} after it: {over:?}"
     );
 }

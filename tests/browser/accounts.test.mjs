@@ -43,7 +43,7 @@ async function journey(t, name) {
   return { gw, ui, page: ui.page };
 }
 
-const CSV_HEADER = 'Profil;Nom;Prénom;Fonction;E-mail;Statut;Créé le;Créé par;Dernière connexion;Ancienneté du mot de passe (jours)';
+const CSV_HEADER = 'Profil;Nom;Prénom;Fonction;Adresse électronique;Statut;Créé le;Créé par;Dernière connexion;Ancienneté du mot de passe (jours)';
 
 test('accounts: caisse and first agent → partner and convention → habilitation approved → gestionnaire → technicien → CSV and review → seen by the agent', async (t) => {
   const { gw, ui, page } = await journey(t, 'parcours comptes');
@@ -76,7 +76,7 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   assert.match(await page.locator('#table-caisses').textContent(), /CPAM de Villeneuve.*Claire Référente/s);
   await ui.check('caisses, caisse créée');
 
-  await page.getByRole('link', { name: 'Créer le premier agent de CPAM de Villeneuve' }).click();
+  await page.getByRole('link', { name: 'Créer le premier agent de la CPAM de Villeneuve' }).click();
   await page.waitForURL((url) => url.pathname === '/caisse');
   await ready(page);
   assert.equal((await page.locator('h1').textContent()).trim(), 'CPAM de Villeneuve');
@@ -92,7 +92,7 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   await page.locator('#agent-email').fill('agathe.agent@cpam-villeneuve.example.org');
   await page.getByLabel('Administrateur de la caisse').check();
   await page.getByRole('button', { name: 'Créer le compte agent' }).click();
-  await statusMessage(page, 'Le compte agent de Agathe Agent est créé');
+  await statusMessage(page, 'Le compte agent d\'Agathe Agent est créé');
   assert.match(await page.locator('#table-agents').textContent(), /Agathe Agent.*Oui.*En attente d'activation/s);
   await ui.check('caisse, agent créé');
   await signOut(ui, 'déconnexion administrateur');
@@ -117,6 +117,10 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   for (const label of ['Contacter votre organisme d\'assurance Maladie', 'Soumettre une demande d\'étude de dossier', 'Consulter l\'historique des demandes']) {
     await page.getByLabel(label, { exact: true }).check();
   }
+  // This journey takes the long path (habilitation request, then approval); the one-form
+  // path has its own journey below.
+  await page.getByLabel('Créer aussi le compte de son premier gestionnaire').uncheck();
+  assert.ok(await page.locator('#champs-premier-gestionnaire').isHidden());
   await Promise.all([
     page.waitForURL((url) => url.pathname === '/partenaire'),
     page.getByRole('button', { name: 'Créer la structure et sa convention' }).click(),
@@ -126,6 +130,11 @@ test('accounts: caisse and first agent → partner and convention → habilitati
   assert.equal((await page.locator('h1').textContent()).trim(), 'CCAS de Villeneuve');
   assert.match(await page.locator('#infos-convention').textContent(), /Soumettre une demande d'étude de dossier/);
   assert.match(await page.locator('#infos-structure').textContent(), /0 gestionnaire sur 2, 0 technicien sur 5/);
+  // Sections in the order of use, the destructive action last, each in the table of contents.
+  const headings = (await page.locator('main section.carte > h2').allTextContents()).map((h) => h.trim());
+  assert.deepEqual(headings.slice(0, 3), ['Informations', 'Comptes de la structure', 'Enregistrer une demande d\'habilitation de gestionnaire']);
+  assert.equal(headings.at(-1), 'Accès de la structure et suspension');
+  assert.equal(await page.locator('nav.sommaire a').count(), headings.length);
   await ui.check('partenaire créé');
 
   // ---- It records a habilitation request and approves it.
@@ -282,7 +291,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await agent.ok('POST', `/api/habilitations/${hab.id}/approve`, {}, 200);
   const gestion = apiClient(gw);
   const gestionIdent = await gestion.activateAndSignIn('nadia.gestion@ccas-essai.example.org', GESTION_PASSWORD);
-  const prenoms = ['Anne', 'Bruno', 'Chloé', 'David', 'Emma'];
+  const prenoms = ['Anne', 'Bruno', 'Chloé', 'David'];
   for (const [i, prenom] of prenoms.entries()) {
     await gestion.ok('POST', `/api/partners/${partner.id}/techniciens`, person('madame', prenom, 'Essai', `tech${i}@ccas-essai.example.org`), 201);
   }
@@ -292,7 +301,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await signInAs(ui, gestionIdent, GESTION_PASSWORD, 'gestionnaire');
   await page.goto('/structure/comptes');
   await ready(page);
-  assert.match(await page.locator('#quota-techniciens').textContent(), /5 techniciens sur 5 : le nombre maximal est atteint/);
+  assert.match(await page.locator('#quota-techniciens').textContent(), /4 techniciens sur 5 : vous pouvez en créer 1 de plus/);
   await page.locator('#tech-civilite').selectOption('monsieur');
   await page.locator('#tech-nom').fill('Essai');
   await page.locator('#tech-prenom').fill('Fabien');
@@ -305,25 +314,31 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   assert.match(await fieldError(page, 'tech-email'), /adresse professionnelle.*gmail\.com/);
   await ui.check('comptes, messagerie personnelle refusée');
 
-  // ---- The sixth technicien: the quota message names the limit.
+  // ---- The fifth technicien fills the quota: the form is disabled, says why and the ways out.
   await page.locator('#tech-email').fill('fabien.essai@ccas-essai.example.org');
   await page.getByRole('button', { name: 'Créer le compte technicien' }).click();
-  await until(async () => /au plus 5 techniciens/.test(await page.locator('.resume-erreurs').textContent().catch(() => '')), 'the quota message');
-  summary = await errorSummary(page);
-  assert.equal(summary.heading, 'Le formulaire contient 1 erreur');
-  assert.match(await page.locator('.resume-erreurs').textContent(), /une structure de 1 à 10 membres peut avoir au plus 5 techniciens/);
-  assert.equal(await page.locator('#tech-email').getAttribute('aria-invalid'), null, 'the e-mail is fine now');
+  await statusMessage(page, 'Le compte technicien de M. Fabien Essai est créé');
+  assert.match(await page.locator('#quotas').textContent(), /5 techniciens sur 5/);
+  const quota = page.locator('#quota-techniciens');
+  assert.match(await quota.textContent(), /5 techniciens sur 5 : le nombre maximal est atteint\. Pour créer un compte, inactivez un compte technicien qui n'est plus utilisé, ou demandez à votre caisse de mettre à jour le nombre de membres/);
+  assert.ok(await page.getByRole('button', { name: 'Créer le compte technicien' }).isDisabled(), 'the creation button is disabled at the quota');
+  for (const id of ['tech-civilite', 'tech-nom', 'tech-prenom', 'tech-email']) {
+    assert.ok(await page.locator(`#${id}`).isDisabled(), `#${id} disabled at the quota`);
+  }
+  assert.equal(await page.locator('#form-technicien').getAttribute('aria-describedby'), 'quota-techniciens');
+  assert.equal(await quota.getByRole('link', { name: 'inactivez un compte technicien' }).getAttribute('href'), '#table-habilitations');
   await ui.check('comptes, quota atteint');
 
   // ---- A technicien edited, another inactivated (confirmation step): a place is free again.
   const anne = page.locator('#table-habilitations tbody tr').filter({ hasText: 'Anne' });
-  await anne.getByRole('button', { name: 'Modifier le compte de Anne Essai' }).click();
+  await anne.getByRole('button', { name: 'Modifier le compte d\'Anne Essai' }).click();
   assert.equal(await page.evaluate(() => document.activeElement.id), 'titre-modifier');
+  assert.equal(await page.locator('#titre-modifier').textContent(), 'Modifier le compte technicien d\'Anne Essai');
   assert.equal(await page.locator('#mod-prenom').inputValue(), 'Anne');
   await page.locator('#mod-fonction').fill('Conseillère en insertion');
   await ui.check('comptes, modification d\'un technicien');
   await page.getByRole('button', { name: 'Enregistrer les modifications' }).click();
-  await statusMessage(page, 'Le compte technicien de Anne Essai est modifié.');
+  await statusMessage(page, 'Le compte technicien d\'Anne Essai est modifié.');
   assert.match(await anne.textContent(), /Conseillère en insertion/);
   const bruno = page.locator('#table-habilitations tbody tr').filter({ hasText: 'Bruno' });
   await bruno.getByRole('button', { name: 'Inactiver le compte de Bruno Essai' }).click();
@@ -334,8 +349,15 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await statusMessage(page, 'Le compte technicien de Bruno Essai est inactivé.');
   assert.match(await bruno.textContent(), /Inactif/);
   assert.match(await page.locator('#quotas').textContent(), /4 techniciens sur 5/);
+  assert.ok(await page.getByRole('button', { name: 'Créer le compte technicien' }).isEnabled(), 'the form is usable again');
+  await page.locator('#tech-civilite').selectOption('madame');
+  await page.locator('#tech-nom').fill('Essai');
+  await page.locator('#tech-prenom').fill('Emma');
+  await page.locator('#tech-fonction').fill('Assistante sociale');
+  await page.locator('#tech-telephone').fill('04 72 00 00 10');
+  await page.locator('#tech-email').fill('emma.essai@ccas-essai.example.org');
   await page.getByRole('button', { name: 'Créer le compte technicien' }).click();
-  await statusMessage(page, 'Le compte technicien de M. Fabien Essai est créé');
+  await statusMessage(page, 'Le compte technicien de Mme Emma Essai est créé');
   assert.match(await page.locator('#quotas').textContent(), /5 techniciens sur 5/);
 
   // ---- Inactivation of a gestionnaire 14 days ahead: refused next to the date.
@@ -343,19 +365,12 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await page.waitForURL((url) => url.pathname === '/structure/gestionnaires');
   await ready(page);
   await ui.check('gestionnaires, demandes à la caisse');
-  await page.locator('#inact-gestionnaire').selectOption({ label: 'Nadia Gestion (vous)' });
-  await page.locator('#inact-date').fill(parisDay(now, 14));
-  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
-  summary = await errorSummary(page);
-  assert.deepEqual(summary.hrefs, ['#inact-date']);
-  assert.match(await fieldError(page, 'inact-date'), new RegExp(`au moins 15 jours.*${frDay(parisDay(now, 15)).replace(/\//g, '\\/')}|au moins 15 jours`));
-  await ui.check('gestionnaires, préavis de 14 jours refusé');
-  // 15 days, but the last active gestionnaire: refused too, next to the gestionnaire.
-  await page.locator('#inact-date').fill(parisDay(now, 15));
-  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
-  await until(async () => (await page.locator('#inact-gestionnaire').getAttribute('aria-invalid')) === 'true', 'the last-gestionnaire message');
-  assert.match(await fieldError(page, 'inact-gestionnaire'), /dernier gestionnaire actif/);
-  assert.equal(await page.locator('#inact-date').getAttribute('aria-invalid'), null);
+  // The only active gestionnaire cannot be inactivated: the form says so and how to go on.
+  assert.match(await page.locator('#inactivation-impossible').textContent(),
+    /Nadia Gestion \(vous\) est le seul gestionnaire actif de la structure : le dernier gestionnaire actif ne peut pas être inactivé\. Demandez d'abord l'habilitation d'un nouveau gestionnaire/);
+  assert.ok(await page.getByRole('button', { name: 'Signaler l\'inactivation' }).isDisabled());
+  assert.ok(await page.locator('#inact-gestionnaire').isDisabled());
+  assert.equal(await page.locator('#form-inactivation').getAttribute('aria-describedby'), 'inactivation-impossible');
 
   // ---- A new gestionnaire asked; the agent refuses with health data in the reason: refused.
   await page.locator('#hab-civilite').selectOption('monsieur');
@@ -384,7 +399,28 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   // A second gestionnaire (API), whose inactivation is scheduled 20 days ahead.
   const hab2 = await agent.ok('POST', `/api/partners/${partner.id}/habilitations`, person('monsieur', 'Paul', 'Relais', 'paul.relais@ccas-essai.example.org'), 201);
   const paul = (await agent.ok('POST', `/api/habilitations/${hab2.id}/approve`, {}, 200)).account;
-  await gestion.ok('POST', `/api/partners/${partner.id}/inactivations`, { user_id: paul.id, wanted_on: parisDay(now, 20) }, 201);
+  // The gestionnaire signals it in the form: only what the rules allow is offered.
+  await signInAs(ui, gestionIdent, GESTION_PASSWORD, 'gestionnaire');
+  await page.goto('/structure/gestionnaires');
+  await ready(page);
+  assert.equal(await page.locator('#inactivation-impossible').count(), 0);
+  assert.deepEqual(await page.locator('#inact-successeur option').allTextContents(), ['Choisissez d\'abord le gestionnaire à inactiver']);
+  // Paul has not activated his account yet: he may go, Nadia may not (she would leave
+  // no active gestionnaire); his successor is Nadia, never Paul himself.
+  const targets = (await page.locator('#inact-gestionnaire option').allTextContents()).filter((t) => !/Choisi/.test(t));
+  assert.deepEqual(targets, ['Paul Relais']);
+  await page.locator('#inact-gestionnaire').selectOption({ label: 'Paul Relais' });
+  assert.deepEqual(await page.locator('#inact-successeur option').allTextContents(), ['Nadia Gestion (vous)']);
+  await page.locator('#inact-date').fill(parisDay(now, 14));
+  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
+  summary = await errorSummary(page);
+  assert.deepEqual(summary.hrefs, ['#inact-date']);
+  assert.match(await fieldError(page, 'inact-date'), /au moins 15 jours/);
+  await ui.check('gestionnaires, préavis de 14 jours refusé');
+  await page.locator('#inact-date').fill(parisDay(now, 20));
+  await page.getByRole('button', { name: 'Signaler l\'inactivation' }).click();
+  await statusMessage(page, 'L\'inactivation du compte de Paul Relais est programmée');
+  await signOut(ui, 'déconnexion gestionnaire après le signalement');
 
   await signInAs(ui, agentIdent, AGENT_PASSWORD, 'agent');
   // The agent's caisse: a second agent created, then inactivated.
@@ -465,7 +501,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   assert.equal(await page.evaluate(() => document.activeElement.id), 'confirmation-suspension');
   await ui.check('partenaire, confirmation de suspension');
   await page.getByRole('button', { name: 'Confirmer la suspension' }).click();
-  await statusMessage(page, 'L\'accès de CCAS d\'Essai est suspendu.');
+  await statusMessage(page, 'L\'accès du CCAS d\'Essai est suspendu.');
   assert.match(await page.locator('#sous-titre').textContent(), /Accès suspendu/);
   await ui.check('partenaire suspendu');
   await signOut(ui, 'déconnexion agent');
@@ -507,4 +543,69 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   assert.ok(first.includes(`À traiter au plus tard le${frDay(late.due_on)}`), first);
   assert.doesNotMatch(await cards.nth(1).textContent(), /En retard/);
   await ui.check('habilitations, une demande en retard');
+});
+
+test('one form: the agent creates a structure, its convention and its first gestionnaire', async (t) => {
+  const { gw, ui, page } = await journey(t, 'parcours premier gestionnaire');
+  const admin = apiClient(gw);
+  const { link, identifiant: adminIdent } = await adminActivation(gw);
+  await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: FIRST_PASSWORD }, 204);
+  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: FIRST_PASSWORD }, 200);
+  await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
+  const caisse = await admin.ok('POST', '/api/caisses', {
+    name: 'CPAM de Rivebelle', address: '3 rue du Fleuve, 69000 Rivebelle', alt_contact: 'Téléphone 36 46', referents: [],
+  }, 201);
+  await admin.ok('POST', `/api/caisses/${caisse.id}/agents`, { ...person('madame', 'Inès', 'Agent', 'ines.agent@cpam-rivebelle.example.org'), caisse_admin: true }, 201);
+  const agent = apiClient(gw);
+  const agentIdent = await agent.activateAndSignIn('ines.agent@cpam-rivebelle.example.org', AGENT_PASSWORD);
+
+  await page.goto('/connexion');
+  await signInAs(ui, agentIdent, AGENT_PASSWORD, 'agent');
+  await page.goto('/partenaires');
+  await ready(page);
+  await page.locator('#p-nom').fill('CCAS de Rivebelle');
+  await page.locator('#p-siret').fill(nextSiret());
+  await page.locator('#p-adresse').fill('1 place de la Mairie, 69000 Rivebelle');
+  await page.locator('#p-categorie').selectOption('ccas');
+  await page.locator('#p-membres').fill('6');
+  await page.locator('#p-domaines').fill('ccas-rivebelle.example.org');
+  await page.getByLabel('Contacter votre organisme d\'assurance Maladie', { exact: true }).check();
+  assert.ok(await page.getByLabel('Créer aussi le compte de son premier gestionnaire').isChecked(), 'offered by default');
+  await page.locator('#g1-civilite').selectOption('monsieur');
+  await page.locator('#g1-nom').fill('Lefort');
+  await page.locator('#g1-prenom').fill('Olivier');
+  await page.locator('#g1-fonction').fill('Directeur du CCAS');
+  await page.locator('#g1-telephone').fill('04 72 00 00 21');
+  await page.locator('#g1-email').fill('olivier.lefort@gmail.com');
+  await ui.check('partenaires, structure et premier gestionnaire');
+  // A personal address: refused next to the gestionnaire's field, nothing created.
+  await page.getByRole('button', { name: 'Créer la structure, sa convention et son premier gestionnaire' }).click();
+  const summary = await errorSummary(page);
+  assert.deepEqual(summary.hrefs, ['#g1-email']);
+  assert.match(await fieldError(page, 'g1-email'), /adresse professionnelle de la structure.*gmail\.com/);
+  assert.equal((await agent.get('/api/partners')).body.items.length, 0, 'nothing created on a refused form');
+  await ui.check('partenaires, premier gestionnaire refusé');
+
+  await page.locator('#g1-email').fill('olivier.lefort@ccas-rivebelle.example.org');
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/partenaire'),
+    page.getByRole('button', { name: 'Créer la structure, sa convention et son premier gestionnaire' }).click(),
+  ]);
+  await ready(page);
+  await statusMessage(page, 'La structure CCAS de Rivebelle est créée, avec sa convention et le compte de son premier gestionnaire, M. Olivier Lefort (identifiant');
+  assert.match(await page.locator('#infos-structure').textContent(), /1 gestionnaire sur 2, 0 technicien sur 5/);
+  assert.match(await page.locator('#table-comptes').textContent(), /Olivier.*Gestionnaire.*En attente d'activation/s);
+  await ui.check('partenaire créé avec son gestionnaire');
+  // The habilitation request is recorded, accepted (the SLA figures count it).
+  await page.goto('/habilitations');
+  await ready(page);
+  await page.getByRole('link', { name: 'Acceptées' }).click();
+  await ready(page);
+  assert.match(await page.locator('#table-demandes').textContent(), /M\. Olivier Lefort/);
+  await ui.check('habilitations acceptées, premier gestionnaire');
+  await signOut(ui, 'déconnexion agent');
+
+  // The gestionnaire activates from the email and reaches his home.
+  await activateFromMail(ui, gw, 'olivier.lefort@ccas-rivebelle.example.org', GESTION_PASSWORD, { name: 'gestionnaire' });
+  assert.ok(await page.getByRole('link', { name: 'Gérer les comptes de votre structure' }).isVisible());
 });

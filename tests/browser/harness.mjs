@@ -295,6 +295,10 @@ export async function openJourney(browser, gw, journey) {
       const title = await page.title();
       assert.ok(title && title.includes('Espace Partenaires'), `« ${name} »: no descriptive <title> (${title})`);
       assert.equal(await page.getAttribute('html', 'lang'), 'fr', `« ${name} »: <html lang="fr">`);
+      // Every page links the legal pages from its footer (SPEC §5 « Legal pages »).
+      const missing = await page.evaluate(() => ['/accessibilite', '/donnees-personnelles', '/mentions-legales']
+        .filter((href) => !document.querySelector(`footer a[href="${href}"]`)));
+      assert.deepEqual(missing, [], `« ${name} »: the footer does not link the legal pages`);
 
       const results = await new AxeBuilder({ page }).withTags(AXE_TAGS).analyze();
       assert.equal(
@@ -320,6 +324,22 @@ export async function openJourney(browser, gw, journey) {
           }
           return { width, culprits };
         });
+        // Every row of every table reads at 320 px without scrolling sideways: each of its
+        // cells (the row's identity and status among them) lies inside the viewport.
+        const clipped = await page.evaluate(() => {
+          const out = [];
+          for (const table of document.querySelectorAll('table')) {
+            for (const cell of table.querySelectorAll('tbody th, tbody td')) {
+              const r = cell.getBoundingClientRect();
+              if (r.width > 0 && (r.right > window.innerWidth + 0.5 || r.left < -0.5)) {
+                out.push(`${table.id || 'table'}: « ${cell.textContent.trim().slice(0, 30)} » (${Math.round(r.left)}–${Math.round(r.right)} px)`);
+                if (out.length > 5) return out;
+              }
+            }
+          }
+          return out;
+        });
+        assert.deepEqual(clipped, [], `« ${name} »: table cells outside the ${MOBILE.width} px viewport`);
         assert.ok(
           overflow.width <= MOBILE.width,
           `« ${name} » scrolls horizontally at ${MOBILE.width} px (scrollWidth ${overflow.width}): ${overflow.culprits.join(', ')}`,

@@ -171,7 +171,9 @@ test('errors: wrong password, weak password, reused link — summary, field mess
   let summary = await errorSummary(page);
   assert.equal(summary.heading, 'Le formulaire contient 2 erreurs');
   assert.deepEqual(summary.hrefs, ['#mdp-nouveau', '#mdp-confirmation']);
-  assert.match(await fieldError(page, 'mdp-nouveau'), /au moins 12 caractères.*majuscule.*chiffre/s);
+  // The message names the three rules, not only the first.
+  assert.match(await fieldError(page, 'mdp-nouveau'),
+    /aucune des trois règles : au moins 12 caractères avec une majuscule.*; ou au moins 14 caractères.*; ou une phrase de passe d'au moins 7 mots\. Il doit par exemple/s);
   assert.match(await fieldError(page, 'mdp-confirmation'), /ne correspond pas/);
   assert.match(await page.title(), /^Erreurs – /);
   for (const key of ['douze', 'quatorze', 'phrase']) {
@@ -185,7 +187,7 @@ test('errors: wrong password, weak password, reused link — summary, field mess
   await page.getByRole('button', { name: 'Créer mon mot de passe' }).click();
   await until(async () => /Le formulaire contient 1 erreur$/.test(
     (await page.locator('.resume-erreurs h2').textContent().catch(() => '')).trim()), 'summary with 1 error');
-  assert.match(await fieldError(page, 'mdp-nouveau'), /adresse e-mail|nom|prénom/);
+  assert.match(await fieldError(page, 'mdp-nouveau'), /adresse électronique|nom|prénom/);
   await ui.check('activation, mot de passe personnel');
 
   await page.locator('#mdp-nouveau').fill(FIRST_PASSWORD);
@@ -306,18 +308,26 @@ test('forgotten password: neutral answer, emailed reset link, new password, sign
   await atHome(ui, 'accueil après réinitialisation');
 });
 
-test('admin publishes a new CGU version: everyone, the admin included, accepts it again', async (t) => {
+test('admin publishes a new CGU version per audience: the staff text makes the admin accept again, the partners\' does not', async (t) => {
   const { gw, ui, page } = await journey(t, 'parcours publication cgu');
   await activatedAdmin(ui, gw, FIRST_PASSWORD);
 
+  await page.getByRole('link', { name: 'Publier une nouvelle version' }).click();
+  await page.waitForURL((url) => url.pathname === '/cgu-publication');
+  await page.locator('#form-cgu-publier').waitFor();
+  assert.match(await page.locator('#en-vigueur').textContent(), /Structures partenaires : version 2026-1.*Personnel des caisses et administration : version 2026-1/s);
+  // The text in force of the audience chosen is offered for editing.
+  assert.match(await page.locator('#cgu-texte').inputValue(), /^Conditions générales d'utilisation de l'Espace Partenaires\n/);
+  await page.getByLabel('Personnel des caisses et administration de la plateforme (vous compris)').check();
+  assert.match(await page.locator('#cgu-texte').inputValue(), /pour le personnel des caisses/);
   const form = page.locator('#form-cgu-publier');
   await page.locator('#cgu-version').fill('');
   await form.getByRole('button', { name: 'Publier cette version' }).click();
   const summary = await errorSummary(page);
   assert.deepEqual(summary.hrefs, ['#cgu-version']);
-  await ui.check('accueil, publication incomplète');
+  await ui.check('publication des cgu, incomplète');
 
-  const text = 'Article 1 – Objet\n\nCette nouvelle version précise l’usage des zones de texte libre.\n\nArticle 2 – Données\n\nAucune donnée de santé ne doit y figurer.';
+  const text = 'Conditions du personnel\n\nArticle 1 – Objet\n\nCette nouvelle version précise l’usage des zones de texte libre.\n\n2. Données. Aucune donnée de santé ne doit y figurer.';
   await page.locator('#cgu-version').fill('2099-01-essai');
   await page.locator('#cgu-texte').fill(text);
   await Promise.all([
@@ -325,12 +335,33 @@ test('admin publishes a new CGU version: everyone, the admin included, accepts i
     form.getByRole('button', { name: 'Publier cette version' }).click(),
   ]);
   await page.locator('#zone-acceptation').waitFor();
-  assert.match(await page.locator('#cgu-version').textContent(), /2099-01-essai/);
-  assert.equal(await page.locator('#cgu-texte p').count(), 4);
+  assert.match(await page.locator('#cgu-version').textContent(), /2099-01-essai.*personnel des caisses/);
+  // A title, numbered sections as headings, paragraphs.
+  assert.equal(await page.locator('#cgu-texte h2.cgu-titre').textContent(), 'Conditions du personnel');
+  assert.deepEqual(await page.locator('#cgu-texte h3').allTextContents(), ['Article 1 – Objet', '2. Données']);
+  assert.equal(await page.locator('#cgu-texte p').count(), 2);
   assert.match(await page.locator('#messages').textContent(), /2099-01-essai.*publiée/);
   await acceptCgu(ui, { name: 'cgu, nouvelle version' });
   await atHome(ui, 'accueil après nouvelle version');
   assert.match(await page.locator('#compte-cgu').textContent(), /2099-01-essai/);
+
+  // The partners' text: the admin is not asked to accept it.
+  await page.goto('/cgu-publication');
+  await page.locator('#form-cgu-publier').waitFor();
+  assert.ok(await page.getByLabel('Structures partenaires (gestionnaires et techniciens)').isChecked());
+  await page.locator('#cgu-version').fill('2099-02-partenaires');
+  await Promise.all([
+    page.waitForURL((url) => url.pathname === '/accueil'),
+    page.getByRole('button', { name: 'Publier cette version' }).click(),
+  ]);
+  await page.locator('#messages').getByText('2099-02-partenaires').waitFor();
+  assert.match(await page.locator('#compte-cgu').textContent(), /2099-01-essai/);
+  await ui.check('accueil après publication pour les partenaires');
+  await page.goto('/cgu?public=partenaires');
+  await page.locator('#cgu-texte h3').first().waitFor();
+  assert.match(await page.locator('#cgu-version').textContent(), /2099-02-partenaires.*structures partenaires/);
+  assert.ok(!(await page.locator('#zone-acceptation').isVisible()), 'no acceptance of another audience\'s text');
+  await ui.check('cgu des partenaires lues par l\'administrateur');
 });
 
 test('public pages: home, CGU read without an account, unknown page, incomplete link', async (t) => {
@@ -341,12 +372,20 @@ test('public pages: home, CGU read without an account, unknown page, incomplete 
   await page.waitForURL((url) => url.pathname === '/cgu');
   await until(async () => (await page.locator('#cgu-texte p').count()) > 0, 'the CGU text');
   assert.ok(!(await page.locator('#zone-acceptation').isVisible()), 'acceptance form shown without a session');
+  assert.equal((await page.locator('#cgu-texte h3').allTextContents())[0], '1. Objet');
+  assert.equal(await page.locator('#cgu-texte h3').count(), 7);
   assert.ok(!(await page.locator('#session').isVisible()));
   await ui.check('cgu sans compte');
 
   const res = await page.goto('/page-qui-n-existe-pas');
   assert.equal(res.status(), 404);
+  assert.equal(await page.locator('header .marque').getAttribute('href'), '/accueil');
   await ui.check('page introuvable');
+
+  // The development outbox: the site's header and footer, a way back, French dates.
+  await page.goto('/_dev/outbox');
+  assert.ok(await page.getByRole('link', { name: '← Retour au portail' }).isVisible());
+  await ui.check('courriels de développement');
 
   await page.goto('/activation');
   await page.locator('#alerte-lien').waitFor();
@@ -378,4 +417,41 @@ test('public pages: home, CGU read without an account, unknown page, incomplete 
   assert.equal(outline.id, 'identifiant');
   assert.equal(outline.style, 'solid');
   assert.ok(outline.width >= 2, `focus outline ${outline.width}px`);
+});
+
+test('legal pages: accessibility statement, personal data with the configured durations, legal notice', async (t) => {
+  const gw = await startGateway(binary, { env: { EP_REQUEST_RETENTION_MONTHS: '18', EP_SESSION_IDLE_MINUTES: '20' } });
+  let ui;
+  t.after(async () => {
+    try {
+      if (ui) await ui.close();
+    } finally {
+      await gw.stop();
+    }
+  });
+  ui = await openJourney(browser, gw, 'pages légales');
+  const { page } = ui;
+  await page.goto('/connexion');
+  await page.getByRole('link', { name: 'Données personnelles' }).click();
+  await page.waitForURL((url) => url.pathname === '/donnees-personnelles');
+  await page.locator('#durees').waitFor();
+  const durations = await page.locator('#durees').innerText();
+  // The configuration's values, not the defaults (12 months, 30 minutes).
+  assert.match(durations, /supprimées 18 mois après leur clôture/);
+  assert.match(durations, /après 20 minutes sans activité/);
+  assert.match(durations, /supprimé, avec ses données personnelles, 6 mois après/);
+  assert.match(durations, /10 Mo chacune/);
+  await ui.check('données personnelles');
+
+  await page.getByRole('link', { name: 'Accessibilité : non conforme' }).click();
+  await page.waitForURL((url) => url.pathname === '/accessibilite');
+  for (const heading of ['État de conformité', 'Contenus non accessibles', 'Voies de recours']) {
+    assert.ok(await page.getByRole('heading', { name: heading, level: 2 }).isVisible(), heading);
+  }
+  await ui.check('déclaration d’accessibilité');
+
+  await page.getByRole('link', { name: 'Mentions légales' }).click();
+  await page.waitForURL((url) => url.pathname === '/mentions-legales');
+  assert.ok(await page.getByRole('heading', { name: 'Hébergement', level: 2 }).isVisible());
+  await ui.check('mentions légales');
 });

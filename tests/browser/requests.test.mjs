@@ -271,7 +271,7 @@ test('requests: five kinds submitted (NIR refused live) → agent takes, asks �
   assert.equal(new URL(page.url()).search, '?name=eloise', 'empty filters stay out of the address');
   assert.deepEqual(await page.locator('#liste-demandes-items h3 a').allTextContents(), [`Demande ${sent.dossier.reference}`]);
   const card = await page.locator('#liste-demandes-items li').first().textContent();
-  assert.match(card, /Répondue.*Soumettre une demande d'étude de dossier.*Mme Éloïse Dupont-Lefèvre.*CPAM de Villeneuve/s);
+  assert.match(card, /Répondue.*Demande d'étude de dossier.*Mme Éloïse Dupont-Lefèvre.*CPAM de Villeneuve/s);
   await ui.check('historique, recherche eloise');
   await signOut(ui, 'déconnexion technicien 3');
 

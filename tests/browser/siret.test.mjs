@@ -83,6 +83,8 @@ test('siret: caisse B creates a partner whose SIRET caisse A has → its convent
   await page.locator('#p-membres').fill('3');
   await page.locator('#p-domaines').fill('ccas-deux.example.org');
   await page.getByLabel('Contacter votre organisme d\'assurance Maladie', { exact: true }).check();
+  // The structure exists already (another caisse's): no first gestionnaire to create.
+  await page.getByLabel('Créer aussi le compte de son premier gestionnaire').uncheck();
   await page.getByRole('button', { name: 'Créer la structure et sa convention' }).click();
   const summary = await errorSummary(page);
   assert.deepEqual(summary.hrefs, ['#p-siret']);

@@ -58,7 +58,7 @@ fn parse_caisse(
         );
         let email = check.take(
             &format!("referents[{i}].email"),
-            required(&r.email, "email", "L'adresse e-mail du référent")
+            required(&r.email, "email", "L'adresse électronique du référent")
                 .and_then(|e| Email::parse(&e)),
         );
         if let (Some(nom), Some(email)) = (nom, email) {

@@ -49,7 +49,7 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     check.done()?;
     let person = person.ok_or_else(Problem::validation)?;
     let caisse_id = target_caisse(ctx, authed, &id, body.caisse_id.as_deref()).await?;
-    let request = record(ctx, authed, &access.partner, &caisse_id, person)?;
+    let request = new_request(ctx, &authed.user.id, &access.partner, &caisse_id, person);
     let mut tx = Tx::new(ctx);
     tx.put(request.to_item()?, Cond::NotExists);
     tx.audit(
@@ -69,15 +69,15 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
 }
 
 /// The request as received now: due in 5 French working days.
-fn record(
+pub(crate) fn new_request(
     ctx: &Ctx,
-    authed: &Authed,
+    submitted_by: &str,
     partner: &Partner,
     caisse_id: &str,
     person: Person,
-) -> Result<HabilitationRequest, Problem> {
+) -> HabilitationRequest {
     let now = ctx.now();
-    Ok(HabilitationRequest {
+    HabilitationRequest {
         id: new_id(),
         partner_id: partner.id.clone(),
         partner_name: partner.name.clone(),
@@ -90,12 +90,12 @@ fn record(
         email: person.email,
         received_at: now,
         due_on: habilitation_due(now),
-        submitted_by: authed.user.id.clone(),
+        submitted_by: submitted_by.to_owned(),
         decision: Decision::open(),
         account_id: None,
         overdue_alerted_at: None,
         v: 1,
-    })
+    }
 }
 
 pub async fn list(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {

@@ -101,9 +101,14 @@ pub async fn created(
     partner: &Partner,
     convention: &Convention,
     existing: bool,
+    gestionnaire: Option<&ep_common::users::User>,
 ) -> Result<Response<Body>, Problem> {
     let v = partner_view(ctx, partner, std::slice::from_ref(convention)).await?;
     let mut v = serde_json::to_value(&v).map_err(|_| Problem::unavailable())?;
     v["existing"] = serde_json::Value::Bool(existing);
+    if let Some(u) = gestionnaire {
+        v["first_gestionnaire"] =
+            serde_json::to_value(crate::caisses::view(u)).map_err(|_| Problem::unavailable())?;
+    }
     Ok(json(if existing { 200 } else { 201 }, &v))
 }

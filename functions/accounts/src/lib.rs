@@ -5,6 +5,7 @@
 mod accounts;
 mod caisses;
 mod exclusion;
+mod first_gestionnaire;
 mod habilitation;
 mod inactivation;
 mod joining;

@@ -73,7 +73,7 @@ fn changes(body: &ModificationBody, domains: &[String]) -> Result<Changes, Probl
         && c.telephone.is_none()
         && c.email.is_none();
     if none && check.0.errors.is_empty() {
-        check.fail("nom", "Indiquez au moins une information à modifier (nom, prénom, fonction, téléphone ou adresse e-mail).");
+        check.fail("nom", "Indiquez au moins une information à modifier (nom, prénom, fonction, téléphone ou adresse électronique).");
     }
     check.done()?;
     Ok(c)

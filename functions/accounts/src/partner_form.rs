@@ -17,6 +17,8 @@ pub struct PartnerBody {
     #[serde(default)]
     allowed_domains: Vec<String>,
     pub convention: Option<ConventionBody>,
+    /// At creation only: the structure's first gestionnaire, created with it.
+    pub first_gestionnaire: Option<crate::people::PersonBody>,
 }
 
 #[derive(Deserialize, Default, Clone)]

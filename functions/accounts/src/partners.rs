@@ -17,6 +17,7 @@ use ep_common::users::Role;
 use ep_domain::types::{ConventionState, PartnerStatus, Siret};
 use lambda_http::{Body, Request, Response};
 
+use crate::first_gestionnaire as first;
 use crate::joining::{ConventionFields, add_convention, created};
 use crate::util::{
     Check, forbidden_or_missing, page_from, partner_access, partner_access_any, require_agent,
@@ -95,37 +96,42 @@ pub async fn create(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
             None
         }
     };
+    let domains = fields.as_ref().map(|f| f.domains.as_slice());
+    let first = first::parse_first(body.first_gestionnaire.as_ref(), domains, &mut check);
     check.done()?;
-    let (Some(siret), Some(f), Some(conv)) = (siret, fields, conv) else {
+    let (Some(siret), Some(f), Some(conv), Some(first)) = (siret, fields, conv, first) else {
         return Err(Problem::validation());
     };
     // A known SIRET: the structure exists, the caisse's convention is added to it.
     if let Some(id) = partner_id_by_siret(ctx.table.as_ref(), &siret).await? {
+        if first.is_some() {
+            return Err(Problem::validation().field("siret", KNOWN_WITH_FIRST));
+        }
         let (partner, convention) =
             add_convention(ctx, &authed.user, &caisse_id, &id, &siret, conv).await?;
-        return created(ctx, &partner, &convention, true).await;
+        return created(ctx, &partner, &convention, true, None).await;
     }
-    let (partner, convention) = records(&caisse_id, &authed.user.id, (f, siret), conv, ctx.now());
+    let (mut partner, convention) =
+        records(&caisse_id, &authed.user.id, (f, siret), conv, ctx.now());
     let mut tx = Tx::new(ctx);
+    let gestionnaire = match first {
+        Some(person) => Some(
+            first::add_first(&mut tx, ctx, &authed.user, &caisse_id, &mut partner, person).await?,
+        ),
+        None => None,
+    };
     for w in partner.create_writes()? {
         tx.write(w);
     }
     tx.put(convention.to_item()?, Cond::NotExists);
-    tx.audit(
-        &caisse_id,
-        &authed.user.id,
-        "partner.created",
-        Some(&partner.id),
-    )?;
-    tx.audit(
-        &partner.id,
-        &authed.user.id,
-        "partner.created",
-        Some(&partner.id),
-    )?;
+    for trail in [caisse_id.as_str(), partner.id.as_str()] {
+        tx.audit(trail, &authed.user.id, "partner.created", Some(&partner.id))?;
+    }
     tx.commit().await?;
-    created(ctx, &partner, &convention, false).await
+    created(ctx, &partner, &convention, false, gestionnaire.as_ref()).await
 }
+
+const KNOWN_WITH_FIRST: &str = "Une structure avec ce SIRET existe déjà dans l'Espace Partenaires : enregistrez-la sans premier gestionnaire (la convention de votre caisse lui sera ajoutée), puis, si besoin, enregistrez une demande d'habilitation sur sa page.";
 
 /// A new active partner and its convention with the agent's caisse.
 fn records(

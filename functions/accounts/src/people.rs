@@ -81,7 +81,7 @@ pub fn parse_person(
     };
     let email = check.take(
         "email",
-        required(&body.email, "email", "L'adresse e-mail").and_then(|e| match domains {
+        required(&body.email, "email", "L'adresse électronique").and_then(|e| match domains {
             Some(d) => ProfessionalEmail::parse(&e, d).map(|p| p.as_str().to_owned()),
             None => Email::parse(&e).map(|p| p.as_str().to_owned()),
         }),

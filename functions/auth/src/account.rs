@@ -24,7 +24,8 @@ pub(crate) struct CguBody {
 pub(crate) async fn accept_cgu(ctx: &Ctx, req: &Request) -> Answer {
     let authed: Authed = sessions::require(ctx, req, Gate::RequiredActions).await?;
     let body: CguBody = parse_json(req)?;
-    let current = cgu::current(ctx.table.as_ref()).await?;
+    let audience = cgu::Audience::of(authed.user.org_kind);
+    let current = cgu::current(ctx.table.as_ref(), audience).await?;
     let Some(current) = current else {
         return Err(Problem::not_found());
     };
@@ -42,7 +43,11 @@ pub(crate) async fn accept_cgu(ctx: &Ctx, req: &Request) -> Answer {
     next.cgu_accepted_at = Some(now);
     let (w, next) = next.update_write()?;
     let mut ev = audit::event(now, &next.id, "auth.cgu.accepted", Some(&next.id));
-    ev.detail = Some(format!("version={}", current.version));
+    ev.detail = Some(format!(
+        "version={} audience={}",
+        current.version,
+        audience.code()
+    ));
     ctx.table
         .transact(vec![w, audit_write(ctx, audit_org(&next), ev)?])
         .await
@@ -109,8 +114,22 @@ pub(crate) async fn change_password(ctx: &Ctx, req: &Request) -> Answer {
     Ok(with_cookie(res, &sessions::set_cookie(ctx, &token)))
 }
 
-pub(crate) async fn get_cgu(ctx: &Ctx, _req: &Request) -> Answer {
-    match cgu::current(ctx.table.as_ref()).await? {
+/// `GET /api/cgu[?audience=partenaires|caisses]`: the text in force for the audience
+/// asked, else for the signed-in user's, else for the partners.
+pub(crate) async fn get_cgu(ctx: &Ctx, req: &Request) -> Answer {
+    let audience = match ep_common::http::query_param(req, "audience") {
+        Some(code) => cgu::Audience::parse(&code).ok_or_else(|| {
+            Problem::bad_request(
+                "audience.invalid",
+                "Public inconnu : « partenaires » ou « caisses ».",
+            )
+        })?,
+        None => match sessions::current(ctx, req).await? {
+            Some(authed) => cgu::Audience::of(authed.user.org_kind),
+            None => cgu::Audience::Partenaires,
+        },
+    };
+    match cgu::current(ctx.table.as_ref(), audience).await? {
         Some(c) => Ok(json(200, &c)),
         None => Err(Problem::not_found()),
     }
@@ -122,6 +141,8 @@ pub(crate) struct PublishBody {
     version: String,
     #[serde(default)]
     text: String,
+    #[serde(default)]
+    audience: String,
 }
 
 pub(crate) async fn publish_cgu(ctx: &Ctx, req: &Request) -> Answer {
@@ -152,19 +173,27 @@ pub(crate) async fn publish_cgu(ctx: &Ctx, req: &Request) -> Answer {
             "Le texte des conditions est obligatoire (100 000 caractères au plus).",
         );
     }
-    if !p.errors.is_empty() {
-        return Err(p);
+    let audience = cgu::Audience::parse(&body.audience);
+    if audience.is_none() {
+        p = p.field(
+            "audience",
+            "Choisissez le public de ce texte : « partenaires » (gestionnaires et techniciens des structures) ou « caisses » (agents des caisses et administration de la plateforme).",
+        );
     }
+    let (true, Some(audience)) = (p.errors.is_empty(), audience) else {
+        return Err(p);
+    };
     let now = ctx.now();
     let c = Cgu {
         version: version.to_owned(),
         text: text.to_owned(),
         published_at: now,
         published_by: Some(authed.user.id.clone()),
+        audience,
     };
     let mut writes = cgu::publish_writes(&c)?;
     let mut ev = audit::event(now, &authed.user.id, "cgu.published", None);
-    ev.detail = Some(format!("version={version}"));
+    ev.detail = Some(format!("version={version} audience={}", audience.code()));
     writes.push(audit_write(ctx, PLATFORM_ORG, ev)?);
     match ctx.table.transact(writes).await {
         Ok(()) => Ok(json(201, &c)),

@@ -3,6 +3,7 @@
 //! first login"; DESIGN "Sessions", "Passwords").
 
 mod account;
+mod legal;
 mod links;
 mod me;
 pub mod password;
@@ -10,6 +11,7 @@ mod signin;
 pub mod throttle;
 
 pub(crate) use account::*;
+pub(crate) use legal::*;
 pub use links::FORGOT_ANSWER_FLOOR;
 pub(crate) use links::*;
 pub(crate) use me::*;
@@ -27,6 +29,7 @@ use lambda_http::{Body, Request, Response};
 // current user's routes are reachable while required actions are pending.
 ep_common::routes! {
     "GET /api/health" => Public health;
+    "GET /api/legal" => Public legal;
     "POST /api/auth/login" => Public login;
     "POST /api/auth/logout" => Public logout;
     "POST /api/auth/token" => Public token_info;

@@ -39,7 +39,7 @@ pub(crate) struct Me<'a> {
 }
 
 pub(crate) async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Timestamp) -> Answer {
-    let current = cgu::current(ctx.table.as_ref()).await?;
+    let current = cgu::current(ctx.table.as_ref(), cgu::Audience::of(user.org_kind)).await?;
     let me = Me {
         id: &user.id,
         identifiant: &user.identifiant,

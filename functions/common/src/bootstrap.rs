@@ -78,8 +78,10 @@ pub async fn ensure_admin(ctx: &Ctx) -> Result<Option<String>, StoreError> {
         audit::event(now, "system", "account.created", Some(&admin.id)),
         ctx.config.audit_retention_months,
     )?);
-    if cgu::current(ctx.table.as_ref()).await?.is_none() {
-        writes.extend(cgu::publish_writes(&cgu::initial(now))?);
+    for audience in cgu::Audience::ALL {
+        if cgu::current(ctx.table.as_ref(), audience).await?.is_none() {
+            writes.extend(cgu::publish_writes(&cgu::initial(now, audience))?);
+        }
     }
     match ctx.table.transact(writes).await {
         Ok(()) => {}

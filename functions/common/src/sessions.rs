@@ -11,7 +11,7 @@ use crate::emails::ts_key;
 use crate::http::{Problem, cookie};
 use crate::ids::{new_token, token_hash};
 use crate::table::{Cond, Item, StoreError, Write};
-use crate::users::{Status, User, get_user};
+use crate::users::{Status, User};
 
 /// Cookie name over HTTPS (the `__Host-` prefix pins it to this host, path `/`,
 /// Secure).
@@ -31,6 +31,10 @@ pub struct Session {
     pub last_seen_at: Timestamp,
     pub expires_at: Timestamp,
     pub v: u64,
+    /// A partner user's partner (users never change structure), so that the gate
+    /// reads the partner in the same round trip as the user.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub partner_id: Option<String>,
 }
 
 fn key(hash: &str) -> (String, String) {
@@ -78,6 +82,7 @@ pub fn create(
         last_seen_at: now,
         expires_at,
         v: 1,
+        partner_id: (user.org_kind == crate::users::OrgKind::Partner).then(|| user.org_id.clone()),
     };
     let (pk, sk) = key(&token_hash(&token));
     let item = Item::from_record(pk, sk, &s)?
@@ -156,15 +161,34 @@ fn unauthenticated() -> Problem {
 
 /// Reads and checks the session of a request. `Ok(None)`: no valid session.
 pub async fn current(ctx: &Ctx, req: &Request) -> Result<Option<Authed>, StoreError> {
+    Ok(read(ctx, req, false).await?.map(|(authed, _)| authed))
+}
+
+/// The session, its user and, when `gated`, what the gate needs: the CGU version in
+/// force (read with the session) and a partner user's partner (read with the user,
+/// into `Authed::partner`). Two store round trips.
+async fn read(
+    ctx: &Ctx,
+    req: &Request,
+    gated: bool,
+) -> Result<Option<(Authed, Option<String>)>, StoreError> {
     let Some(token) = cookie(req, cookie_name(ctx)).filter(|t| !t.is_empty() && t.len() <= 100)
     else {
         return Ok(None);
     };
     let hash = token_hash(&token);
     let (pk, sk) = key(&hash);
-    let Some(item) = ctx.table.get(&pk, &sk).await? else {
+    // With the session, the CGU in force for each audience (the user's is not known
+    // yet; only the one needed is decoded).
+    let mut keys = vec![(pk.clone(), sk.clone())];
+    if gated {
+        keys.extend(crate::cgu::Audience::ALL.map(crate::cgu::current_key));
+    }
+    let mut first = ctx.table.get_many(&keys).await?.into_iter();
+    let Some(item) = first.next().flatten() else {
         return Ok(None);
     };
+    let cgu_items: Vec<Option<Item>> = first.collect();
     let session: Session = item.parse()?;
     let now = ctx.now();
     let idle_limit =
@@ -173,38 +197,71 @@ pub async fn current(ctx: &Ctx, req: &Request) -> Result<Option<Authed>, StoreEr
         ctx.table.delete(&pk, &sk, Cond::None).await?;
         return Ok(None);
     }
-    let Some(user) = get_user(ctx.table.as_ref(), &session.user_id).await? else {
+    let mut keys = vec![crate::users::user_key(&session.user_id)];
+    if let Some(partner_id) = session.partner_id.as_deref().filter(|_| gated) {
+        keys.push(crate::partners::partner_key(partner_id));
+    }
+    let mut second = ctx.table.get_many(&keys).await?.into_iter();
+    let Some(user) = second
+        .next()
+        .flatten()
+        .map(|i| i.parse::<User>())
+        .transpose()?
+    else {
         return Ok(None);
+    };
+    let partner = match second.next().flatten() {
+        Some(i) => Some(i.parse::<crate::partners::Partner>()?).filter(|p| p.id == user.org_id),
+        None => None,
     };
     if user.status != Status::Active || user.session_epoch != session.epoch {
         ctx.table.delete(&pk, &sk, Cond::None).await?;
         return Ok(None);
     }
-    let mut session = session;
-    if now.duration_since(session.last_seen_at) >= TOUCH_EVERY {
-        let set = serde_json::Map::from_iter([
-            ("last_seen_at".to_owned(), serde_json::json!(now)),
-            ("v".to_owned(), serde_json::json!(session.v + 1)),
-        ]);
-        match ctx
-            .table
-            .update(&pk, &sk, set, vec![], Cond::VersionEquals(session.v))
-            .await
-        {
-            Ok(()) => {
-                session.last_seen_at = now;
-                session.v += 1;
-            }
-            Err(StoreError::ConditionFailed) => {}
-            Err(e) => return Err(e),
-        }
-    }
-    Ok(Some(Authed {
+    let audience = crate::cgu::Audience::of(user.org_kind);
+    let cgu = crate::cgu::Audience::ALL
+        .iter()
+        .position(|a| *a == audience)
+        .and_then(|i| cgu_items.get(i).cloned().flatten())
+        .map(|i| crate::cgu::version_of(&i))
+        .transpose()?;
+    let session = touch(ctx, (&pk, &sk), session, now).await?;
+    let authed = Authed {
         user,
         session,
         token_hash: hash,
-        partner: None,
-    }))
+        partner,
+    };
+    Ok(Some((authed, cgu)))
+}
+
+/// Refreshes `last_seen_at`, at most once per `TOUCH_EVERY`.
+async fn touch(
+    ctx: &Ctx,
+    (pk, sk): (&str, &str),
+    mut session: Session,
+    now: Timestamp,
+) -> Result<Session, StoreError> {
+    if now.duration_since(session.last_seen_at) < TOUCH_EVERY {
+        return Ok(session);
+    }
+    let set = serde_json::Map::from_iter([
+        ("last_seen_at".to_owned(), serde_json::json!(now)),
+        ("v".to_owned(), serde_json::json!(session.v + 1)),
+    ]);
+    match ctx
+        .table
+        .update(pk, sk, set, vec![], Cond::VersionEquals(session.v))
+        .await
+    {
+        Ok(()) => {
+            session.last_seen_at = now;
+            session.v += 1;
+        }
+        Err(StoreError::ConditionFailed) => {}
+        Err(e) => return Err(e),
+    }
+    Ok(session)
 }
 
 /// The write deleting the session whose cookie `req` carries, valid or not — for a
@@ -236,13 +293,16 @@ pub enum Gate {
 /// The signed-in user, or the problem to answer (401, or 403 while a required
 /// action is pending).
 pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Problem> {
-    let mut authed = current(ctx, req).await?.ok_or_else(unauthenticated)?;
-    if gate != Gate::RequiredActions {
+    let gated = gate != Gate::RequiredActions;
+    let (mut authed, cgu) = read(ctx, req, gated).await?.ok_or_else(unauthenticated)?;
+    if gated {
         if gate == Gate::Full && authed.user.org_kind == crate::users::OrgKind::Partner {
-            let partner =
-                crate::partners::get_partner(ctx.table.as_ref(), &authed.user.org_id).await?;
-            authed.partner = partner.clone();
-            if partner.is_none_or(|p| p.is_suspended()) {
+            if authed.partner.is_none() {
+                // A session opened before sessions carried the partner's id.
+                authed.partner =
+                    crate::partners::get_partner(ctx.table.as_ref(), &authed.user.org_id).await?;
+            }
+            if authed.partner.as_ref().is_none_or(|p| p.is_suspended()) {
                 return Err(Problem::new(
                     403,
                     "partner.suspended",
@@ -251,7 +311,6 @@ pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Pro
                 ));
             }
         }
-        let cgu = crate::cgu::current_version(ctx.table.as_ref()).await?;
         let actions = required_actions(ctx, &authed.user, cgu.as_deref(), ctx.now());
         if let Some(first) = actions.first() {
             return Err(match *first {

@@ -147,12 +147,12 @@ mod tests {
         v.push(FieldError::new(
             "email",
             "email.syntax",
-            "L'adresse e-mail est invalide.",
+            "L'adresse électronique est invalide.",
         ));
         assert_eq!(v.for_field("email").count(), 1);
         assert_eq!(
             v.to_string(),
-            "Le nom est obligatoire. L'adresse e-mail est invalide."
+            "Le nom est obligatoire. L'adresse électronique est invalide."
         );
         let json = serde_json_like(&v);
         assert!(json.contains("name.empty"));

@@ -206,7 +206,7 @@ impl PasswordRule {
                 format!("Une phrase de passe doit compter au moins {min} mots.")
             }
             PasswordRule::ContainsEmail => {
-                "Le mot de passe ne doit pas contenir votre adresse e-mail.".into()
+                "Le mot de passe ne doit pas contenir votre adresse électronique.".into()
             }
             PasswordRule::ContainsName => {
                 "Le mot de passe ne doit pas contenir votre nom ni votre prénom.".into()
@@ -228,7 +228,7 @@ impl fmt::Display for PasswordRule {
 /// The rules as shown on the form (SPEC §3: « the rules are shown on the form »).
 pub fn policy_description() -> String {
     format!(
-        "Choisissez un mot de passe d'au moins {MIN_LEN_FOUR_CLASSES} caractères comprenant des majuscules, des minuscules, des chiffres et des caractères spéciaux ; ou d'au moins {MIN_LEN_THREE_CLASSES} caractères comprenant des majuscules, des minuscules et des chiffres ; ou une phrase de passe d'au moins {MIN_PASSPHRASE_WORDS} mots. Il ne doit contenir ni votre identifiant, ni votre adresse e-mail, ni votre nom, ni votre prénom, ni être un mot de passe courant."
+        "Choisissez un mot de passe d'au moins {MIN_LEN_FOUR_CLASSES} caractères comprenant des majuscules, des minuscules, des chiffres et des caractères spéciaux ; ou d'au moins {MIN_LEN_THREE_CLASSES} caractères comprenant des majuscules, des minuscules et des chiffres ; ou une phrase de passe d'au moins {MIN_PASSPHRASE_WORDS} mots. Il ne doit contenir ni votre identifiant, ni votre adresse électronique, ni votre nom, ni votre prénom, ni être un mot de passe courant."
     )
 }
 

@@ -16,7 +16,7 @@ pub const REVIEW_CSV_HEADERS: [&str; 10] = [
     "Nom",
     "Prénom",
     "Fonction",
-    "E-mail",
+    "Adresse électronique",
     "Statut",
     "Créé le",
     "Créé par",
@@ -131,7 +131,7 @@ mod tests {
         let lines: Vec<&str> = csv.trim_start_matches('\u{feff}').split("\r\n").collect();
         assert_eq!(
             lines[0],
-            "Profil;Nom;Prénom;Fonction;E-mail;Statut;Créé le;Créé par;Dernière connexion;Ancienneté du mot de passe (jours)"
+            "Profil;Nom;Prénom;Fonction;Adresse électronique;Statut;Créé le;Créé par;Dernière connexion;Ancienneté du mot de passe (jours)"
         );
         // created 23:30 UTC on 31 Dec = 1 Jan in Paris
         assert_eq!(

@@ -227,8 +227,9 @@ async fn submission<'a>(
     tx.extend(rec.index_writes(None)?);
     tx.write(counts.moved(&caisse.id, None, Some(RequestState::Submitted))?);
     tx.audit(&caisse.id, &user.id, "request.submitted", Some(&rec.id))?;
+    // Agents read it: the request's name, not the partner's menu label.
     let kind_label = Functionality::parse(&rec.kind)
-        .map(Functionality::label)
+        .map(Functionality::request_noun)
         .unwrap_or_default();
     for agent in agents {
         let n = texts::new_request(

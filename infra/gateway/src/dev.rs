@@ -67,6 +67,48 @@ pub(crate) fn linkify(text: &str) -> String {
     out
 }
 
+/// The site's footer (the legal pages are linked from every page).
+const FOOTER: &str = "<footer class=\"pied\" role=\"contentinfo\"><div class=\"barre\">\
+<span>Espace Partenaires – logiciel libre</span><nav aria-label=\"Informations\"><ul>\
+<li><a href=\"/accueil\">Accueil</a></li><li><a href=\"/aide\">Aide et contacts</a></li>\
+<li><a href=\"/cgu\">Conditions générales d'utilisation</a></li>\
+<li><a href=\"/accessibilite\">Accessibilité : non conforme</a></li>\
+<li><a href=\"/donnees-personnelles\">Données personnelles</a></li>\
+<li><a href=\"/mentions-legales\">Mentions légales</a></li></ul></nav></div></footer>";
+
+/// An email's `Date` header (RFC 2822) as a French reader expects it, in Paris time:
+/// « 7 décembre 2026 à 21:05 »; the header as it is when it does not parse.
+pub(crate) fn french_date_time(header: &str) -> String {
+    const MONTHS: [&str; 12] = [
+        "janvier",
+        "février",
+        "mars",
+        "avril",
+        "mai",
+        "juin",
+        "juillet",
+        "août",
+        "septembre",
+        "octobre",
+        "novembre",
+        "décembre",
+    ];
+    match jiff::fmt::rfc2822::parse(header.trim()) {
+        Ok(z) => {
+            let z = z.with_time_zone(ep_domain::calendar::paris());
+            format!(
+                "{} {} {} à {:02}:{:02}",
+                z.day(),
+                MONTHS[usize::from(z.month().unsigned_abs()) - 1],
+                z.year(),
+                z.hour(),
+                z.minute()
+            )
+        }
+        Err(_) => header.to_owned(),
+    }
+}
+
 /// Development-only page: the emails the embedded mailer wrote, newest first.
 pub(crate) fn outbox_page(st: &State) -> HyperResponse {
     use ep_common::mail::{decode_header, header_of, text_part};
@@ -85,7 +127,9 @@ pub(crate) fn outbox_page(st: &State) -> HyperResponse {
         let to = header_of(&e.raw, "To")
             .map(|s| decode_header(&s))
             .unwrap_or_default();
-        let date = header_of(&e.raw, "Date").unwrap_or_default();
+        let date = header_of(&e.raw, "Date")
+            .map(|d| french_date_time(&d))
+            .unwrap_or_default();
         let body = text_part(&e.raw).unwrap_or_else(|| "(message illisible)".into());
         items.push_str(&format!(
             "<li class=\"carte\"><h2>{}</h2><p class=\"meta\">À : {} — {}</p><pre>{}</pre><p class=\"meta\">Fichier : {}</p></li>\n",
@@ -103,12 +147,20 @@ pub(crate) fn outbox_page(st: &State) -> HyperResponse {
         "<!doctype html>\n<html lang=\"fr\"><head><meta charset=\"utf-8\">\
 <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
 <title>Courriels envoyés (développement) – Espace Partenaires</title>\
-<link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body><main id=\"contenu\" class=\"page\">\
+<link rel=\"icon\" href=\"/assets/favicon.svg\" type=\"image/svg+xml\">\
+<link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body>\
+<a class=\"lien-evitement\" href=\"#contenu\">Aller au contenu</a>\
+<header class=\"entete\" role=\"banner\"><div class=\"barre\">\
+<a class=\"marque\" href=\"/accueil\">Espace Partenaires <span>· extranet des partenaires</span></a>\
+</div></header>\
+<main id=\"contenu\" class=\"page\" role=\"main\" tabindex=\"-1\">\
+<p><a href=\"/accueil\">← Retour au portail</a></p>\
 <h1>Courriels envoyés (développement)</h1>\
 <p>Cette page n'existe que sur un poste de développement : elle montre les courriels que le portail a écrits dans <code>{}</code>, du plus récent au plus ancien.</p>\
-<ul class=\"courriels\">{}</ul></main></body></html>",
+<ul class=\"courriels\">{}</ul></main>{}</body></html>",
         escape(&st.outbox_dir.display().to_string()),
-        items
+        items,
+        FOOTER
     );
     plain(200, "text/html; charset=utf-8", html)
 }
@@ -199,4 +251,20 @@ pub(crate) async fn dev_clock(st: &State, req: hyper::Request<Incoming>) -> Hype
     }
     let body = serde_json::json!({ "now": st.ctx.now() });
     plain(200, "application/json", body.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn outbox_dates_read_in_french_in_paris_time() {
+        assert_eq!(
+            super::french_date_time("Mon, 7 Dec 2026 20:05:00 +0000"),
+            "7 décembre 2026 à 21:05"
+        );
+        assert_eq!(
+            super::french_date_time("Wed, 1 Jul 2026 22:30:00 +0000"),
+            "2 juillet 2026 à 00:30"
+        );
+        assert_eq!(super::french_date_time("pas une date"), "pas une date");
+    }
 }

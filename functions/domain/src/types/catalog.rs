@@ -105,6 +105,21 @@ impl Functionality {
     pub fn creates_request(self) -> bool {
         self != Functionality::Historique
     }
+
+    /// A request of this kind named for whoever reads it (the caisse's agents among
+    /// them): the convention's labels are the partner's menu and speak to the partner.
+    pub fn request_noun(self) -> &'static str {
+        match self {
+            Functionality::Contact => "Demande de contact",
+            Functionality::Dossier => "Demande d'étude de dossier",
+            Functionality::Signalement => {
+                "Signalement de difficultés d'accès aux droits ou aux soins"
+            }
+            Functionality::RendezVous => "Demande de rendez-vous",
+            Functionality::Document => "Demande de document",
+            Functionality::Historique => "Consultation de l'historique",
+        }
+    }
 }
 
 closed_enum! {

@@ -94,7 +94,7 @@ fn invalid(input: &str, why: &str) -> FieldError {
     err(
         "email.syntax",
         format!(
-            "L'adresse e-mail « {shown} » n'est pas valide : {why}. Saisissez une adresse de la forme prenom.nom@exemple.org."
+            "L'adresse électronique « {shown} » n'est pas valide : {why}. Saisissez une adresse de la forme prenom.nom@exemple.org."
         ),
     )
 }
@@ -117,7 +117,7 @@ impl Email {
         if s.is_empty() {
             return Err(err(
                 "email.empty",
-                "L'adresse e-mail est obligatoire.".into(),
+                "L'adresse électronique est obligatoire.".into(),
             ));
         }
         if !s.is_ascii() {
@@ -247,10 +247,10 @@ impl ProfessionalEmail {
                 .filter(|a| !a.is_empty())
                 .collect();
             let msg = if list.is_empty() {
-                "L'adresse e-mail ne peut pas être acceptée : aucun domaine de messagerie n'est enregistré pour votre structure. Demandez à votre caisse d'enregistrer le domaine de votre structure.".to_string()
+                "L'adresse électronique ne peut pas être acceptée : aucun domaine de messagerie n'est enregistré pour la structure. La caisse doit d'abord enregistrer le domaine de messagerie de la structure.".to_string()
             } else {
                 format!(
-                    "L'adresse e-mail doit appartenir au domaine de votre structure ({}) : le domaine « {domain} » n'est pas autorisé.",
+                    "L'adresse électronique doit appartenir au domaine de la structure ({}) : le domaine « {domain} » n'est pas autorisé.",
                     list.join(", ")
                 )
             };
@@ -265,7 +265,7 @@ impl ProfessionalEmail {
             return Err(err(
                 "email.webmail",
                 format!(
-                    "L'adresse e-mail doit être une adresse professionnelle de votre structure : les messageries personnelles (gmail.com, orange.fr, …) sont refusées, et « {} » en est une.",
+                    "L'adresse électronique doit être une adresse professionnelle de la structure : les messageries personnelles (gmail.com, orange.fr, …) sont refusées, et « {} » en est une.",
                     e.domain()
                 ),
             ));
