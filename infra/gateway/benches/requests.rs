@@ -324,7 +324,7 @@ fn count(c: &mut Counts, s: RequestState) {
 async fn seed(emb: &ep_common::embedded::Embedded, n: usize) -> usize {
     let table = &emb.table;
     let retention = emb.ctx.config.request_retention_months;
-    let cgu = ep_common::cgu::current(table.as_ref())
+    let cgu = ep_common::cgu::current(table.as_ref(), ep_common::cgu::Audience::Partenaires)
         .await
         .expect("cgu")
         .expect("the bootstrap installs the CGU")
