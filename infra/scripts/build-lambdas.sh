@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the five Lambda binaries for AWS (provided.al2023, arm64) with cargo-lambda:
-#   target/lambda/<binary>/bootstrap
+#   target/lambda/<binary>/bootstrap (under CARGO_TARGET_DIR when set)
 # Installs what it needs when missing: cargo-lambda (and zig, its linker) into
 # .venv-aws via pip, and the aarch64-unknown-linux-gnu Rust target.
 # Usage: infra/scripts/build-lambdas.sh [--install-only]
@@ -51,16 +51,18 @@ if ((install_only)); then
     exit 0
 fi
 
-pkg_args=()
+# One function at a time: each is a fat-LTO link of minutes, and two at once on a
+# small machine only compete for the same cores.
 for bin in "${BINARIES[@]}"; do
-    pkg_args+=(-p "$bin")
+    log "cargo lambda build --release --arm64 -p $bin"
+    cargo lambda build --release --arm64 -p "$bin"
 done
-log "cargo lambda build --release --arm64 ${pkg_args[*]}"
-cargo lambda build --release --arm64 "${pkg_args[@]}"
 
+TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |
+    python3 -c 'import json,sys; print(json.load(sys.stdin)["target_directory"])')"
 log "bootstrap sizes:"
 for bin in "${BINARIES[@]}"; do
-    f="target/lambda/$bin/bootstrap"
+    f="$TARGET_DIR/lambda/$bin/bootstrap"
     [[ -f "$f" ]] || die "$f was not built"
     size=$(stat -c %s "$f")
     printf '  %-16s %9s bytes (%s)  %s\n' "$bin" "$size" "$(numfmt --to=iec-i --suffix=B "$size")" "$f"

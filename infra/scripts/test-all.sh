@@ -3,10 +3,11 @@
 #   1. installs what the tests need (setup-test-tools.sh; quick when done before)
 #   2. starts moto (127.0.0.1:5000) and clamd (127.0.0.1:3310), stopped on exit
 #   3. cargo fmt --check, cfn-lint and sam validate --lint on template.yaml, clippy -D warnings,
-#      the five Lambda binaries built for this machine (debug), cargo test (with
-#      EP_TEST_AWS_ENDPOINT / EP_TEST_CLAMD / EP_TEST_LAMBDA_DIR: the API journeys also run
-#      through the binaries, the gateway's Lambda mode), schemathesis against the local
-#      gateway (tests/schema/run.sh), browser tests (one of them in Lambda mode).
+#      what the Lambda binaries link (check-lambda-deps.sh), the five Lambda binaries
+#      built for this machine (debug), cargo test (with EP_TEST_AWS_ENDPOINT /
+#      EP_TEST_CLAMD / EP_TEST_LAMBDA_DIR: the API journeys also run through the binaries,
+#      the gateway's Lambda mode), schemathesis against the local gateway
+#      (tests/schema/run.sh), browser tests (one of them in Lambda mode).
 # Every check runs even when an earlier one failed; the exit status is non-zero
 # if any failed, and the last line says which.
 set -euo pipefail
@@ -64,6 +65,7 @@ step fmt cargo fmt --all --check
 step cfn-lint "$ROOT/.venv-aws/bin/cfn-lint" template.yaml
 step sam-validate env SAM_CLI_TELEMETRY=0 "$ROOT/.venv-sam/bin/sam" validate --lint --region eu-west-3
 step clippy cargo clippy --workspace --all-targets -- -D warnings
+step lambda-deps bash "$ROOT/infra/scripts/check-lambda-deps.sh"
 # The function binaries for the Lambda-mode tests (debug build, the shared target dir:
 # the dependencies compiled here serve the test build too).
 TARGET_DIR="$(cargo metadata --format-version 1 --no-deps |

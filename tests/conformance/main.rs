@@ -5,6 +5,7 @@ mod blobs;
 mod mailer;
 mod scanner;
 mod table;
+mod wire;
 
 use std::sync::Arc;
 

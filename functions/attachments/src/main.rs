@@ -6,7 +6,7 @@ use serde_json::Value;
 
 #[tokio::main]
 async fn main() -> Result<(), lambda_http::Error> {
-    let ctx = ep_common::aws::context_from_env().await?;
+    let ctx = ep_common::aws::context_from_env()?;
     ep_common::config::init_tracing(ctx.config.log_json);
     lambda_http::lambda_runtime::run(service_fn(move |event: LambdaEvent<Value>| {
         let ctx = ctx.clone();

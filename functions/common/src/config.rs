@@ -236,10 +236,9 @@ impl Config {
 
 /// Sets up `tracing`: JSON lines on Lambda, text locally. Logs carry ids only.
 pub fn init_tracing(json: bool) {
-    use tracing_subscriber::EnvFilter;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let level = log_level(std::env::var("RUST_LOG").ok().as_deref());
     let builder = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+        .with_max_level(level)
         .with_target(false);
     let _ = if json {
         builder.json().without_time().try_init()
@@ -248,9 +247,32 @@ pub fn init_tracing(json: bool) {
     };
 }
 
+/// The log level from `RUST_LOG` (`error`, `warn`, `info`, `debug`, `trace`, any
+/// case; anything else, including per-module filters, means `info`). A level is
+/// enough here, and it spares the binaries the regex engine of an `EnvFilter`.
+pub fn log_level(var: Option<&str>) -> tracing::Level {
+    match var.map(|v| v.trim().to_ascii_lowercase()).as_deref() {
+        Some("error") => tracing::Level::ERROR,
+        Some("warn") => tracing::Level::WARN,
+        Some("debug") => tracing::Level::DEBUG,
+        Some("trace") => tracing::Level::TRACE,
+        _ => tracing::Level::INFO,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn log_level_from_rust_log() {
+        assert_eq!(log_level(None), tracing::Level::INFO);
+        assert_eq!(log_level(Some("DEBUG")), tracing::Level::DEBUG);
+        assert_eq!(log_level(Some(" warn ")), tracing::Level::WARN);
+        assert_eq!(log_level(Some("error")), tracing::Level::ERROR);
+        assert_eq!(log_level(Some("trace")), tracing::Level::TRACE);
+        assert_eq!(log_level(Some("ep_common=debug")), tracing::Level::INFO);
+    }
     use std::collections::HashMap;
 
     fn cfg(pairs: &[(&str, &str)]) -> Result<Config, ConfigError> {

@@ -27,7 +27,7 @@ where
     F: Fn(Ctx, Request) -> Fut + Copy + Send + 'static,
     Fut: Future<Output = Response<Body>> + Send,
 {
-    let ctx = crate::aws::context_from_env().await?;
+    let ctx = crate::aws::context_from_env()?;
     crate::config::init_tracing(ctx.config.log_json);
     lambda_http::run(service_fn(move |req: Request| {
         let ctx = ctx.clone();

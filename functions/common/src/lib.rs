@@ -29,9 +29,9 @@ pub mod tokens;
 pub mod tx;
 pub mod users;
 
-#[cfg(feature = "aws")]
+#[cfg(feature = "aws-sdk")]
 pub mod aws;
-#[cfg(feature = "aws")]
+#[cfg(feature = "dynamodb")]
 pub mod lambda;
 
 pub use context::Ctx;

@@ -312,6 +312,16 @@ pub trait Table: Send + Sync {
     /// `BatchGetItem`), in the order of `keys`; `None` where no item exists. So that a
     /// list never reads its items' neighbours one by one.
     async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError>;
+    /// Like `get_many`, for reads where a value a second old is harmless: names shown
+    /// beside a list (`users::get_users`, `partners::caisse_names`), which no decision
+    /// and no cache depends on. DynamoDB: eventually consistent, half the read units.
+    /// Every other read is strongly consistent (see the README, « Cost on AWS »).
+    async fn get_many_eventual(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Option<Item>>, StoreError> {
+        self.get_many(keys).await
+    }
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError>;
     async fn delete(&self, pk: &str, sk: &str, cond: Cond) -> Result<(), StoreError>;
     async fn query(&self, query: &Query) -> Result<Page, StoreError>;

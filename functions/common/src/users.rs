@@ -321,7 +321,8 @@ pub async fn get_users<'a>(
     keys.dedup();
     let mut users = std::collections::HashMap::new();
     for chunk in keys.chunks(crate::table::MAX_GET_MANY) {
-        for item in table.get_many(chunk).await?.into_iter().flatten() {
+        // Shown beside a list: eventually consistent (`Table::get_many_eventual`).
+        for item in table.get_many_eventual(chunk).await?.into_iter().flatten() {
             let u: User = item.parse()?;
             users.insert(u.id.clone(), u);
         }

@@ -216,12 +216,11 @@ pub fn working_days_between(from: Date, to: Date, options: CalendarOptions) -> u
     count
 }
 
-/// The time zone of the portal: Europe/Paris (bundled tzdb; a POSIX rule of the
-/// current French DST as fallback, so this never fails).
+/// The time zone of the portal: Europe/Paris, compiled in from jiff's tzdb at build
+/// time (only this zone: the binaries carry no time zone database and read none).
 pub fn paris() -> TimeZone {
-    TimeZone::get("Europe/Paris")
-        .or_else(|_| TimeZone::posix("CET-1CEST,M3.5.0,M10.5.0/3"))
-        .unwrap_or(TimeZone::UTC)
+    const PARIS: TimeZone = jiff::tz::get!("Europe/Paris");
+    PARIS
 }
 
 /// The civil date of `ts` in Europe/Paris.

@@ -15,7 +15,7 @@ use crate::table::{
 };
 
 pub struct DynamoTable {
-    client: Client,
+    client: super::Lazy<Client>,
     name: String,
 }
 
@@ -23,7 +23,18 @@ use super::dynamo_codec::*;
 
 impl DynamoTable {
     pub fn new(client: Client, name: String) -> Self {
-        DynamoTable { client, name }
+        DynamoTable {
+            client: super::Lazy::ready(client),
+            name,
+        }
+    }
+
+    /// The client is built at the first call.
+    pub fn lazy(sdk: aws_types::SdkConfig, name: String) -> Self {
+        DynamoTable {
+            client: super::Lazy::new(move || Client::new(&sdk)),
+            name,
+        }
     }
 
     /// Creates the table with its indexes, as `template.yaml` declares it (tests and
@@ -73,6 +84,60 @@ impl DynamoTable {
             .await
             .map_err(|e| unavailable(format!("{e:?}")))?;
         Ok(())
+    }
+
+    /// `BatchGetItem`, strongly consistent or not.
+    async fn batch_get(
+        &self,
+        keys: &[(String, String)],
+        consistent: bool,
+    ) -> Result<Vec<Option<Item>>, StoreError> {
+        crate::table::check_get_many(keys)?;
+        let mut unique: Vec<&(String, String)> = keys.iter().collect();
+        unique.sort();
+        unique.dedup();
+        let mut found: std::collections::HashMap<(String, String), Item> = Default::default();
+        if !unique.is_empty() {
+            let mut request = KeysAndAttributes::builder().consistent_read(consistent);
+            for (pk, sk) in &unique {
+                request = request.keys(key(pk, sk));
+            }
+            let mut pending = Some(
+                request
+                    .build()
+                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
+            );
+            // Unprocessed keys (throttling) are asked again, a few times.
+            for attempt in 0..5 {
+                let Some(req) = pending.take() else { break };
+                if attempt > 0 {
+                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
+                }
+                let out = self
+                    .client
+                    .batch_get_item()
+                    .request_items(&self.name, req)
+                    .send()
+                    .await
+                    .map_err(|e| other_error(&e.into_service_error()))?;
+                for av in out
+                    .responses
+                    .and_then(|mut r| r.remove(&self.name))
+                    .unwrap_or_default()
+                {
+                    let item = from_av(av)?;
+                    found.insert((item.pk().to_owned(), item.sk().to_owned()), item);
+                }
+                pending = out
+                    .unprocessed_keys
+                    .and_then(|mut u| u.remove(&self.name))
+                    .filter(|k| !k.keys.is_empty());
+            }
+            if pending.is_some() {
+                return Err(StoreError::Unavailable("batch read throttled".into()));
+            }
+        }
+        Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
     }
 
     fn transact_item(&self, w: &Write) -> Result<TransactWriteItem, StoreError> {
@@ -196,52 +261,14 @@ impl Table for DynamoTable {
     }
 
     async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError> {
-        crate::table::check_get_many(keys)?;
-        let mut unique: Vec<&(String, String)> = keys.iter().collect();
-        unique.sort();
-        unique.dedup();
-        let mut found: std::collections::HashMap<(String, String), Item> = Default::default();
-        if !unique.is_empty() {
-            let mut request = KeysAndAttributes::builder().consistent_read(true);
-            for (pk, sk) in &unique {
-                request = request.keys(key(pk, sk));
-            }
-            let mut pending = Some(
-                request
-                    .build()
-                    .map_err(|e| StoreError::Invalid(e.to_string()))?,
-            );
-            // Unprocessed keys (throttling) are asked again, a few times.
-            for attempt in 0..5 {
-                let Some(req) = pending.take() else { break };
-                if attempt > 0 {
-                    tokio::time::sleep(std::time::Duration::from_millis(20 << attempt)).await;
-                }
-                let out = self
-                    .client
-                    .batch_get_item()
-                    .request_items(&self.name, req)
-                    .send()
-                    .await
-                    .map_err(|e| other_error(&e.into_service_error()))?;
-                for av in out
-                    .responses
-                    .and_then(|mut r| r.remove(&self.name))
-                    .unwrap_or_default()
-                {
-                    let item = from_av(av)?;
-                    found.insert((item.pk().to_owned(), item.sk().to_owned()), item);
-                }
-                pending = out
-                    .unprocessed_keys
-                    .and_then(|mut u| u.remove(&self.name))
-                    .filter(|k| !k.keys.is_empty());
-            }
-            if pending.is_some() {
-                return Err(StoreError::Unavailable("batch read throttled".into()));
-            }
-        }
-        Ok(keys.iter().map(|k| found.get(k).cloned()).collect())
+        self.batch_get(keys, true).await
+    }
+
+    async fn get_many_eventual(
+        &self,
+        keys: &[(String, String)],
+    ) -> Result<Vec<Option<Item>>, StoreError> {
+        self.batch_get(keys, false).await
     }
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
@@ -363,6 +390,12 @@ impl Table for DynamoTable {
 
     async fn transact(&self, writes: Vec<Write>) -> Result<(), StoreError> {
         validate_transaction(&writes)?;
+        if let [one] = writes.as_slice() {
+            let item = self.transact_item(one)?;
+            if let Some(res) = super::dynamo_single::write_one(&self.client, item).await {
+                return res;
+            }
+        }
         let items = writes
             .iter()
             .map(|w| self.transact_item(w))

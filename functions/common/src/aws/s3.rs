@@ -14,7 +14,7 @@ use crate::blobs::{
 };
 
 pub struct S3Blobs {
-    client: Client,
+    client: super::Lazy<Client>,
     bucket: String,
 }
 
@@ -56,7 +56,24 @@ fn signed_headers(uri: &str) -> Vec<String> {
 
 impl S3Blobs {
     pub fn new(client: Client, bucket: String) -> Self {
-        S3Blobs { client, bucket }
+        S3Blobs {
+            client: super::Lazy::ready(client),
+            bucket,
+        }
+    }
+
+    /// The client is built at the first call; `path_style` for S3-compatible test
+    /// servers (moto).
+    pub fn lazy(sdk: aws_types::SdkConfig, path_style: bool, bucket: String) -> Self {
+        S3Blobs {
+            client: super::Lazy::new(move || {
+                let conf = aws_sdk_s3::config::Builder::from(&sdk)
+                    .force_path_style(path_style)
+                    .build();
+                Client::from_conf(conf)
+            }),
+            bucket,
+        }
     }
 
     /// Creates the bucket (tests against moto; on AWS the template creates it).

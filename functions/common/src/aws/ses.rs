@@ -9,12 +9,21 @@ use aws_sdk_ses::types::RawMessage;
 use crate::mail::{MailError, Mailer, RawEmail};
 
 pub struct SesMailer {
-    client: Client,
+    client: super::Lazy<Client>,
 }
 
 impl SesMailer {
     pub fn new(client: Client) -> Self {
-        SesMailer { client }
+        SesMailer {
+            client: super::Lazy::ready(client),
+        }
+    }
+
+    /// The client is built at the first call.
+    pub fn lazy(sdk: aws_types::SdkConfig) -> Self {
+        SesMailer {
+            client: super::Lazy::new(move || Client::new(&sdk)),
+        }
     }
 
     /// Verifies a sender identity (moto setup; on AWS this is a deployment step).

@@ -59,8 +59,9 @@ pub async fn caisse_names<'a>(
     if keys.is_empty() {
         return Ok(std::collections::HashMap::new());
     }
+    // Shown beside a list or in a form: eventually consistent (`Table::get_many_eventual`).
     Ok(table
-        .get_many(&keys)
+        .get_many_eventual(&keys)
         .await?
         .into_iter()
         .flatten()
