@@ -113,12 +113,13 @@ pub fn context_from_env() -> Result<Ctx, crate::config::ConfigError> {
     let config = Config::from_env()?;
     let env = SdkEnv::from_env()?;
     let path_style = env.endpoint_url.is_some();
-    Ok(context_from(
-        &env.sdk_config(),
-        config,
-        Arc::new(SystemClock),
-        path_style,
-    ))
+    #[allow(unused_mut)]
+    let mut ctx = context_from(&env.sdk_config(), config, Arc::new(SystemClock), path_style);
+    #[cfg(feature = "ses")]
+    if env.ses_endpoint_url.is_some() {
+        ctx.mailer = Arc::new(SesMailer::lazy(env.ses_sdk_config()));
+    }
+    Ok(ctx)
 }
 
 #[cfg(not(all(feature = "s3", feature = "ses")))]

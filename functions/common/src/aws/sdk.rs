@@ -28,6 +28,9 @@ pub struct SdkEnv {
     pub secret_access_key: String,
     pub session_token: Option<String>,
     pub endpoint_url: Option<String>,
+    /// `AWS_ENDPOINT_URL_SES`: the service-specific override the SDKs honour (the local
+    /// Lambda mode sends SES through a recording pass-through in front of moto).
+    pub ses_endpoint_url: Option<String>,
 }
 
 impl SdkEnv {
@@ -53,6 +56,7 @@ impl SdkEnv {
             secret_access_key: need("AWS_SECRET_ACCESS_KEY")?,
             session_token: some("AWS_SESSION_TOKEN"),
             endpoint_url: some("AWS_ENDPOINT_URL"),
+            ses_endpoint_url: some("AWS_ENDPOINT_URL_SES"),
         })
     }
 
@@ -90,6 +94,19 @@ impl SdkEnv {
         }
         b.build()
     }
+
+    /// The SDK configuration for SES: `AWS_ENDPOINT_URL_SES` when set, else as
+    /// `sdk_config`.
+    pub fn ses_sdk_config(&self) -> SdkConfig {
+        match &self.ses_endpoint_url {
+            Some(url) => SdkEnv {
+                endpoint_url: Some(url.clone()),
+                ..self.clone()
+            }
+            .sdk_config(),
+            None => self.sdk_config(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -122,6 +139,34 @@ mod tests {
         assert_eq!(sdk.endpoint_url(), Some("http://127.0.0.1:5000"));
         assert!(sdk.http_client().is_some());
         assert!(sdk.credentials_provider().is_some());
+    }
+
+    #[test]
+    fn ses_may_have_its_own_endpoint() {
+        let env = SdkEnv::from_lookup(lookup(&[
+            ("AWS_REGION", "eu-west-3"),
+            ("AWS_ACCESS_KEY_ID", "AKIA"),
+            ("AWS_SECRET_ACCESS_KEY", "secret"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:5000"),
+            ("AWS_ENDPOINT_URL_SES", "http://127.0.0.1:5999"),
+        ]))
+        .unwrap();
+        assert_eq!(
+            env.sdk_config().endpoint_url(),
+            Some("http://127.0.0.1:5000")
+        );
+        assert_eq!(
+            env.ses_sdk_config().endpoint_url(),
+            Some("http://127.0.0.1:5999")
+        );
+        let without = SdkEnv {
+            ses_endpoint_url: None,
+            ..env
+        };
+        assert_eq!(
+            without.ses_sdk_config().endpoint_url(),
+            Some("http://127.0.0.1:5000")
+        );
     }
 
     #[test]
