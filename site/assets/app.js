@@ -300,6 +300,15 @@ export function formatDateTime(iso) {
   return Number.isNaN(d.getTime()) ? '' : `${dateFormat.format(d)} à ${timeFormat.format(d)}`;
 }
 
+const number1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
+
+/** A size in bytes as a person reads it: « 245 Ko », « 1,4 Mo », « 10 Mo ». */
+export function formatSize(bytes) {
+  const n = Number(bytes) || 0;
+  if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} Ko`;
+  return `${number1.format(n / (1024 * 1024))} Mo`;
+}
+
 /** Marks the page as ready (`aria-busy` off, loading message gone, content shown). */
 export function pageReady() {
   const main = $('main');

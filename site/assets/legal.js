@@ -2,7 +2,9 @@
 // readable signed in or not (the header shows the session when there is one). The
 // personal-data page fills its durations from GET /api/legal, the values this
 // deployment is configured with (SPEC §5 « Legal pages »), never a copy.
-import { $, api, notice, optionalSession, pageReady, unexpected } from './app.js';
+import {
+  $, api, formatSize, notice, optionalSession, pageReady, unexpected,
+} from './app.js';
 
 const UNITS = {
   request_months: ['mois', 'mois'],
@@ -14,16 +16,8 @@ const UNITS = {
   password_days: ['jour', 'jours'],
 };
 
-// A count of bytes as a person reads it: « 10 Mo », « 512 Ko ».
-export function sizeText(bytes) {
-  const n = Number(bytes);
-  if (n >= 1024 * 1024) return `${(n / (1024 * 1024)).toLocaleString('fr-FR', { maximumFractionDigits: 1 })} Mo`;
-  if (n >= 1024) return `${Math.round(n / 1024).toLocaleString('fr-FR')} Ko`;
-  return `${n.toLocaleString('fr-FR')} octets`;
-}
-
-export function durationText(key, value) {
-  if (key === 'attachment_max_bytes') return sizeText(value);
+function durationText(key, value) {
+  if (key === 'attachment_max_bytes') return formatSize(value);
   const n = Number(value);
   if (key === 'attachment_max_count') return `${n.toLocaleString('fr-FR')}`;
   const [one, many] = UNITS[key] || ['', ''];

@@ -15,7 +15,7 @@
 //   state. Each refusal is shown next to its file; the other files go on. Its rows and
 //   its live region survive the page's re-renders.
 
-import { api, el, UNAVAILABLE } from './app.js';
+import { api, el, UNAVAILABLE, formatSize } from './app.js';
 import { badge, timeEl } from './gestion.js';
 
 // ------------------------------------------------------------------ formatting
@@ -33,14 +33,6 @@ const STATE_LABELS = Object.freeze({
   rejected: 'Refusée',
 });
 
-const number1 = new Intl.NumberFormat('fr-FR', { maximumFractionDigits: 1 });
-
-/** « 245 Ko », « 1,4 Mo », « 10 Mo ». */
-export function formatSize(bytes) {
-  const n = Number(bytes) || 0;
-  if (n < 1024 * 1024) return `${Math.max(1, Math.round(n / 1024))} Ko`;
-  return `${number1.format(n / (1024 * 1024))} Mo`;
-}
 
 /** « PDF, JPEG ou PNG » of the MIME types the server accepts. */
 function typesText(types) {

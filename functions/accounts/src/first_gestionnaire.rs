@@ -7,15 +7,15 @@
 
 use ep_common::Ctx;
 use ep_common::http::Problem;
-use ep_common::partners::{CaisseRequest, HabilitationState, Partner, habilitation_key};
+use ep_common::partners::Partner;
 use ep_common::record::Record;
 use ep_common::table::Cond;
 use ep_common::tx::Tx;
-use ep_common::users::{OrgKind, Role, User, personal_data_ref};
+use ep_common::users::User;
 use ep_domain::quota::may_create;
 use ep_domain::types::Profile;
 
-use crate::habilitation::new_request;
+use crate::habilitation::{grant, new_request};
 use crate::people::{Person, PersonBody, parse_person};
 use crate::util::Check;
 
@@ -61,22 +61,11 @@ pub async fn add_first(
         Problem::validation().field(&format!("{FIELD}.nom"), fe.message)
     })?;
     let request = new_request(ctx, &actor.id, partner, caisse_id, person.clone());
-    let org = (OrgKind::Partner, partner.id.as_str(), partner.name.as_str());
-    let user = crate::people::new_account(tx, ctx, actor, &person, Role::Gestionnaire, org, |_| {})
-        .await?;
-    partner.gestionnaires += 1;
-    let mut decided = request.decided(HabilitationState::Approved, &actor.id, ctx.now(), None);
-    decided.account_id = Some(user.id.clone());
-    tx.put(decided.to_item()?, Cond::NotExists);
-    let (hpk, hsk) = habilitation_key(caisse_id, &decided.id);
-    tx.write(personal_data_ref(&user.id, &hpk, &hsk));
-    for (trail, kind) in [
-        (caisse_id, "habilitation.received"),
-        (partner.id.as_str(), "habilitation.received"),
-        (caisse_id, "habilitation.approved"),
-    ] {
-        tx.audit(trail, &actor.id, kind, Some(&decided.id))?;
+    for trail in [caisse_id, partner.id.as_str()] {
+        tx.audit(trail, &actor.id, "habilitation.received", Some(&request.id))?;
     }
+    let (decided, user) = grant(tx, ctx, actor, caisse_id, partner, &request, &person).await?;
+    tx.put(decided.to_item()?, Cond::NotExists);
     tracing::info!(request = %decided.id, user = %user.id, "first gestionnaire created with the partner");
     Ok(user)
 }

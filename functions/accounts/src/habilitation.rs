@@ -156,25 +156,42 @@ async fn approve_habilitation(
         telephone: request.telephone.clone(),
         email: email.as_str().to_owned(),
     };
-    let org = (OrgKind::Partner, partner.id.as_str(), partner.name.as_str());
     let mut tx = Tx::new(ctx);
-    let user = new_account(
-        &mut tx,
-        ctx,
-        actor,
-        &person,
-        Role::Gestionnaire,
-        org,
-        |_| {},
-    )
-    .await?;
     let mut p = partner.clone();
-    p.gestionnaires += 1;
+    let (decided, user) = grant(&mut tx, ctx, actor, caisse_id, &mut p, &request, &person).await?;
     tx.write(p.update_write()?.0);
-    let mut decided = request.decided(HabilitationState::Approved, &actor.id, ctx.now(), None);
-    decided.account_id = Some(user.id.clone());
     let (w, decided) = decided.update_write()?;
     tx.write(w);
+    if let Some(submitter) = active_gestionnaire(ctx, &request.submitted_by).await? {
+        tx.notify(
+            &submitter.email,
+            texts::habilitation_approved(&submitter, &partner.name),
+        )?;
+    }
+    tx.commit().await?;
+    tracing::info!(request = %request.id, user = %user.id, "habilitation approved");
+    Ok((decided, user))
+}
+
+/// What approving a habilitation request writes into `tx`, whoever approves it and
+/// however the request came: the gestionnaire's account (activation email), the
+/// partner's counter (moved in `partner`, written by the caller), the pointer the purge
+/// follows to the request, the audit event. Returns the request decided (written by the
+/// caller: an update, or a new item) and the account.
+pub(crate) async fn grant(
+    tx: &mut Tx<'_>,
+    ctx: &Ctx,
+    actor: &User,
+    caisse_id: &str,
+    partner: &mut Partner,
+    request: &HabilitationRequest,
+    person: &Person,
+) -> Result<(HabilitationRequest, User), Problem> {
+    let org = (OrgKind::Partner, partner.id.as_str(), partner.name.as_str());
+    let user = new_account(tx, ctx, actor, person, Role::Gestionnaire, org, |_| {}).await?;
+    partner.gestionnaires += 1;
+    let mut decided = request.decided(HabilitationState::Approved, &actor.id, ctx.now(), None);
+    decided.account_id = Some(user.id.clone());
     // The request holds the new gestionnaire's name and address: the purge finds it.
     let (hpk, hsk) = habilitation_key(caisse_id, &request.id);
     tx.write(personal_data_ref(&user.id, &hpk, &hsk));
@@ -184,14 +201,6 @@ async fn approve_habilitation(
         "habilitation.approved",
         Some(&request.id),
     )?;
-    if let Some(submitter) = active_gestionnaire(ctx, &request.submitted_by).await? {
-        tx.notify(
-            &submitter.email,
-            texts::habilitation_approved(&submitter, &partner.name),
-        )?;
-    }
-    tx.commit().await?;
-    tracing::info!(request = %request.id, user = %user.id, "habilitation approved");
     Ok((decided, user))
 }
 

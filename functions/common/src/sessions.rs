@@ -218,11 +218,12 @@ async fn read(
         ctx.table.delete(&pk, &sk, Cond::None).await?;
         return Ok(None);
     }
+    // The version of the user's audience, among those read with the session.
     let audience = crate::cgu::Audience::of(user.org_kind);
     let cgu = crate::cgu::Audience::ALL
-        .iter()
-        .position(|a| *a == audience)
-        .and_then(|i| cgu_items.get(i).cloned().flatten())
+        .into_iter()
+        .zip(cgu_items)
+        .find_map(|(a, item)| (a == audience).then_some(item).flatten())
         .map(|i| crate::cgu::version_of(&i))
         .transpose()?;
     let session = touch(ctx, (&pk, &sk), session, now).await?;
