@@ -18,6 +18,7 @@ mod queue;
 mod suspension;
 mod texts;
 mod util;
+mod windows;
 
 use ep_common::Ctx;
 use ep_common::http::Problem;
@@ -63,6 +64,10 @@ ep_common::routes! {
     "POST /api/inactivations/{request_id}/reject" => Full inactivation::reject;
     "GET /api/help" => FullEvenIfSuspended suspension::help;
     "GET /api/emails/failed" => Full failed_emails;
+    "GET /api/maintenance-windows" => FullDuringMaintenance windows::list;
+    "POST /api/maintenance-windows" => FullDuringMaintenance windows::announce;
+    "PUT /api/maintenance-windows/{window_id}" => FullDuringMaintenance windows::update;
+    "POST /api/maintenance-windows/{window_id}/cancel" => FullDuringMaintenance windows::cancel;
 }
 
 /// Emails that could not be sent after `EP_EMAIL_RETRY_HOURS` (kept 30 days), for

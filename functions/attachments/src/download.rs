@@ -38,6 +38,7 @@ pub async fn link(ctx: &Ctx, authed: &Authed, id: &str) -> Result<Value, Problem
     let user = &authed.user;
     for attempt in 1..=ATTEMPTS {
         let (loaded, att, side) = find(ctx, user, id).await?;
+        ep_common::windows::guard_caisse(ctx, authed, &loaded.record.caisse_id).await?;
         if let Some(p) = not_downloadable(&att) {
             return Err(p);
         }
@@ -88,6 +89,7 @@ pub async fn delete(ctx: &Ctx, authed: &Authed, id: &str) -> Result<(), Problem>
     let user = &authed.user;
     let (loaded, att, _) = find(ctx, user, id).await?;
     let rec = &loaded.record;
+    ep_common::windows::guard_caisse(ctx, authed, &rec.caisse_id).await?;
     if !may_delete(rec, &att, &user.id) {
         let why = if att.uploaded_by != user.id {
             "Seule la personne qui a ajouté ce fichier peut le retirer."

@@ -170,6 +170,7 @@ pub async fn create(
             .ok_or_else(Problem::not_found)?;
         let rec = &loaded.record;
         let side = side_of(user, rec).ok_or_else(Problem::not_found)?;
+        ep_common::windows::guard_caisse(ctx, authed, &rec.caisse_id).await?;
         may_attach(rec, side).map_err(|m| refuse("attachment.not_open", m))?;
         let (file_name, kind, size) = validate(body, ctx.config.attachment_max_bytes)?;
         let now = ctx.now();
@@ -253,6 +254,7 @@ async fn check(
 pub async fn confirm(ctx: &Ctx, authed: &Authed, id: &str) -> Result<Value, Problem> {
     let user = &authed.user;
     let (loaded, att, _) = find(ctx, user, id).await?;
+    ep_common::windows::guard_caisse(ctx, authed, &loaded.record.caisse_id).await?;
     if att.uploaded_by != user.id {
         return Err(refuse(
             "attachment.not_uploader",

@@ -52,7 +52,7 @@ pub(crate) async fn accept_cgu(ctx: &Ctx, req: &Request) -> Answer {
         .transact(vec![w, audit_write(ctx, audit_org(&next), ev)?])
         .await
         .map_err(conflict)?;
-    me_response(ctx, &next, authed.expires_at(ctx)).await
+    me_response(ctx, &next, authed.expires_at(ctx), &authed.windows).await
 }
 
 pub(crate) fn conflict(e: StoreError) -> Problem {
@@ -110,7 +110,7 @@ pub(crate) async fn change_password(ctx: &Ctx, req: &Request) -> Answer {
     let expires = session
         .expires_at
         .min(now + jiff::SignedDuration::from_mins(ctx.config.session_idle_minutes));
-    let res = me_response(ctx, &next, expires).await?;
+    let res = me_response(ctx, &next, expires, &authed.windows).await?;
     Ok(with_cookie(res, &sessions::set_cookie(ctx, &token)))
 }
 

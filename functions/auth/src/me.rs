@@ -36,10 +36,29 @@ pub(crate) struct Me<'a> {
     cgu_version: Option<&'a str>,
     password_expires_at: Option<Timestamp>,
     session_expires_at: Timestamp,
+    /// Maintenance windows announced and not yet ended that concern the user (banner).
+    maintenance: Vec<&'a ep_common::windows::Window>,
 }
 
-pub(crate) async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Timestamp) -> Answer {
+pub(crate) async fn me_response(
+    ctx: &Ctx,
+    user: &User,
+    session_expires_at: Timestamp,
+    windows: &[ep_common::windows::Window],
+) -> Answer {
     let current = cgu::current(ctx.table.as_ref(), cgu::Audience::of(user.org_kind)).await?;
+    // A partner user's caisses, read only when some caisse announced a window.
+    let partner_caisses: Vec<String> =
+        if user.org_kind == OrgKind::Partner && windows.iter().any(|w| w.caisse_id.is_some()) {
+            ep_common::partners::conventions_of(ctx.table.as_ref(), &user.org_id)
+                .await?
+                .into_iter()
+                .filter(|c| c.state == ep_domain::types::ConventionState::Active)
+                .map(|c| c.caisse_id)
+                .collect()
+        } else {
+            Vec::new()
+        };
     let me = Me {
         id: &user.id,
         identifiant: &user.identifiant,
@@ -64,11 +83,12 @@ pub(crate) async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Time
         cgu_version: user.cgu_version.as_deref(),
         password_expires_at: sessions::password_expires_at(ctx, user),
         session_expires_at,
+        maintenance: ep_common::windows::concerning(user, windows, &partner_caisses),
     };
     Ok(json(200, &me))
 }
 
 pub(crate) async fn me(ctx: &Ctx, req: &Request) -> Answer {
     let authed = sessions::require(ctx, req, Gate::RequiredActions).await?;
-    me_response(ctx, &authed.user, authed.expires_at(ctx)).await
+    me_response(ctx, &authed.user, authed.expires_at(ctx), &authed.windows).await
 }

@@ -290,7 +290,7 @@ pub(crate) async fn open_session(
     let expires = session
         .expires_at
         .min(now + jiff::SignedDuration::from_mins(ctx.config.session_idle_minutes));
-    let res = me_response(ctx, &updated, expires).await?;
+    let res = me_response(ctx, &updated, expires, &[]).await?;
     Ok((res, token))
 }
 

@@ -45,6 +45,9 @@ pub struct ProblemData {
     /// Seconds before another attempt (429); also sent as `Retry-After`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub retry_after: Option<i64>,
+    /// During a maintenance window (503): its message, end and the caisses' contacts.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub maintenance: Option<serde_json::Value>,
 }
 
 impl Problem {
@@ -57,6 +60,7 @@ impl Problem {
             errors: BTreeMap::new(),
             rules: Vec::new(),
             retry_after: None,
+            maintenance: None,
         }))
     }
     pub fn field(mut self, field: &str, message: impl Into<String>) -> Self {

@@ -28,6 +28,7 @@ pub mod templates;
 pub mod tokens;
 pub mod tx;
 pub mod users;
+pub mod windows;
 
 #[cfg(feature = "aws-sdk")]
 pub mod aws;

@@ -100,6 +100,8 @@ pub struct Authed {
     /// A partner user's partner, as the `Full` gate read it (so handlers do not read
     /// it again).
     pub partner: Option<crate::partners::Partner>,
+    /// The maintenance windows not yet ended (every scope), read with the session.
+    pub windows: Vec<crate::windows::Window>,
 }
 
 impl Authed {
@@ -184,7 +186,11 @@ async fn read(
     if gated {
         keys.extend(crate::cgu::Audience::ALL.map(crate::cgu::current_key));
     }
-    let mut first = ctx.table.get_many(&keys).await?.into_iter();
+    // And the maintenance windows, last (banner and 503 at no extra round trip).
+    keys.push(crate::windows::windows_key());
+    let mut first = ctx.table.get_many(&keys).await?;
+    let windows_item = first.pop().flatten();
+    let mut first = first.into_iter();
     let Some(item) = first.next().flatten() else {
         return Ok(None);
     };
@@ -226,12 +232,14 @@ async fn read(
         .find_map(|(a, item)| (a == audience).then_some(item).flatten())
         .map(|i| crate::cgu::version_of(&i))
         .transpose()?;
+    let windows = crate::windows::Windows::from_item(windows_item.as_ref(), now)?.windows;
     let session = touch(ctx, (&pk, &sk), session, now).await?;
     let authed = Authed {
         user,
         session,
         token_hash: hash,
         partner,
+        windows,
     };
     Ok(Some((authed, cgu)))
 }
@@ -289,6 +297,9 @@ pub enum Gate {
     /// Like `Full`, but open to users of a suspended partner (the help page: they
     /// need the caisse's contacts most then).
     FullEvenIfSuspended,
+    /// Like `Full`, but open during a maintenance window (the windows' own
+    /// management: a caisse may end or move its window while it is in force).
+    FullDuringMaintenance,
 }
 
 /// The signed-in user, or the problem to answer (401, or 403 while a required
@@ -311,6 +322,11 @@ pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Pro
                     "L'accès de votre structure à l'Espace Partenaires est suspendu par la caisse. Contactez votre caisse par ses moyens habituels.",
                 ));
             }
+        }
+        if gate != Gate::FullDuringMaintenance
+            && let Some(w) = crate::windows::blocking(&authed.user, &authed.windows, ctx.now())
+        {
+            return Err(crate::windows::unavailable(ctx, &authed.user, w).await);
         }
         let actions = required_actions(ctx, &authed.user, cgu.as_deref(), ctx.now());
         if let Some(first) = actions.first() {

@@ -10,6 +10,7 @@
 //! - [`freetext`]: free-text guard — health data, insults, NIR (§5);
 //! - [`password`]: CNIL 2022 password policy, expiry and reminder (§2.2.1);
 //! - [`lifecycle`]: convention end, inactivations, exclusion, suspension, purge (§2.2.3, §4.1);
+//! - [`maintenance`]: maintenance windows — checks, in force, `Retry-After` (§3.2);
 //! - [`request_form`]: the new-request form, the text guards of a request's thread, references, name search keys (§1.2, §5);
 //! - [`requests`]: functionality access, request state machine, document delivery (§1.2, §5);
 //! - [`review_csv`]: habilitation review export (§4.2).
@@ -21,6 +22,7 @@ pub mod error;
 pub mod exclusion;
 pub mod freetext;
 pub mod lifecycle;
+pub mod maintenance;
 pub mod nir;
 pub mod password;
 pub mod quota;

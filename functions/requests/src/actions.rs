@@ -289,6 +289,7 @@ async fn action<'a>(
     let (rec, mut thread) = (loaded.record, loaded.thread);
     let documents = safe_caisse_documents(&loaded.attachments);
     let side = side_of(authed, &rec).ok_or_else(Problem::not_found)?;
+    ep_common::windows::guard_caisse(ctx, authed, &rec.caisse_id).await?;
     let now = ctx.now();
     let plan = plan(
         &rec,

@@ -168,6 +168,8 @@ pub async fn submit(
     let (Some(req), Some(partner)) = (checked.request, partner) else {
         return Err(invalid(&checked.errors));
     };
+    // During the caisse's maintenance window: 503 (its other caisses stay usable).
+    ep_common::windows::guard_caisse(ctx, authed, &req.caisse_id).await?;
     let caisse = get_caisse(ctx.table.as_ref(), &req.caisse_id)
         .await?
         .ok_or_else(|| {
