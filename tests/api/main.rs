@@ -32,3 +32,4 @@ mod maintenance;
 mod requests;
 mod round_trips;
 mod siret;
+mod windows;

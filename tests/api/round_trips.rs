@@ -192,6 +192,10 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
             ("/api/emails/failed".into(), "", admin.as_str()),
         ),
         (
+            "GET /api/maintenance-windows",
+            ("/api/maintenance-windows".into(), "", w.agent.as_str()),
+        ),
+        (
             "GET /api/requests/options",
             ("/api/requests/options".into(), "", w.technicien.as_str()),
         ),
@@ -236,7 +240,12 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
         let (path, query, cookie) = cases
             .get(key.as_str())
             .unwrap_or_else(|| panic!("no round-trip case for {key}: add one"));
-        for gate in [Gate::Full, Gate::FullEvenIfSuspended, Gate::RequiredActions] {
+        for gate in [
+            Gate::Full,
+            Gate::FullEvenIfSuspended,
+            Gate::RequiredActions,
+            Gate::FullDuringMaintenance,
+        ] {
             if cookie.is_empty() {
                 break;
             }
