@@ -89,6 +89,10 @@ export async function api(method, path, body) {
     showSuspended(data);
     return never();
   }
+  if (res.status === 503 && sessionPage && data && data.code === 'maintenance.in_progress') {
+    showMaintenance(data);
+    return never();
+  }
   return { status: res.status, body: data, headers: res.headers };
 }
 
@@ -580,6 +584,7 @@ export function renderHeader(me) {
   const brand = $('.entete .marque');
   if (brand) brand.setAttribute('href', '/accueil');
   zone.hidden = false;
+  showMaintenanceBanner(me.maintenance);
   const button = $('#deconnexion');
   if (button && !button.dataset.lie) {
     button.dataset.lie = '1';
@@ -633,4 +638,82 @@ export async function optionalSession() {
 
 export function isRedirecting() {
   return redirecting;
+}
+
+// ------------------------------------------------------------------ maintenance windows
+
+/** « de la CPAM du Rhône » interrupts, or the whole platform. */
+function windowSubject(w) {
+  return w.caisse_name ? `L’Espace Partenaires ${deOrg(w.caisse_name)}` : 'L’Espace Partenaires';
+}
+
+/**
+ * The banner of the windows announced that concern the user (GET /api/me `maintenance`),
+ * at the top of every signed-in page: when, until when (Paris time), the message.
+ */
+export function showMaintenanceBanner(windows) {
+  const old = document.getElementById('bandeau-maintenance');
+  if (old) old.remove();
+  if (!windows || !windows.length) return;
+  const main = $('main');
+  if (!main) return;
+  const now = Date.now();
+  const box = el('section', { class: 'alerte avertissement bandeau-maintenance', id: 'bandeau-maintenance', 'aria-labelledby': 'titre-bandeau-maintenance' });
+  box.append(el('h2', { id: 'titre-bandeau-maintenance', text: windows.length > 1 ? 'Interruptions de service annoncées' : 'Interruption de service annoncée' }));
+  for (const w of windows) {
+    const running = new Date(w.start).getTime() <= now;
+    const when = running
+      ? `est interrompu pour maintenance jusqu’au ${formatDateTime(w.end)} (heure de Paris).`
+      : `sera interrompu pour maintenance du ${formatDateTime(w.start)} au ${formatDateTime(w.end)} (heure de Paris).`;
+    box.append(el('p', {}, el('strong', { text: `${windowSubject(w)} ${when}` }), ` ${w.message}`));
+  }
+  const anchor = $('#ariane') || $('#chargement') || main.firstChild;
+  if (anchor && anchor.parentNode === main) anchor.after(box);
+  else main.prepend(box);
+}
+
+/**
+ * 503 `maintenance.in_progress` on a signed-in page: the page says so in place of its
+ * content — until when (Paris time), the message, how to reach the caisse meanwhile —
+ * with the ways out: try again, the home page, signing out in the header.
+ */
+export function showMaintenance(problem) {
+  if (document.getElementById('alerte-maintenance')) return;
+  pageReady();
+  const content = $('#page-contenu');
+  if (content) content.hidden = true;
+  const m = (problem && problem.maintenance) || {};
+  document.title = 'Maintenance en cours – Espace Partenaires';
+  const extra = [];
+  if (m.end) {
+    extra.push(el('p', {}, el('strong', { text: `Retour prévu le ${formatDateTime(m.end)} (heure de Paris).` })));
+  }
+  if (m.message) extra.push(el('p', { text: m.message }));
+  const contacts = m.contacts || [];
+  if (contacts.length) {
+    extra.push(el('h3', { text: 'En attendant, pour joindre votre caisse' }));
+    const list = el('ul', { class: 'liste-simple' });
+    for (const c of contacts) {
+      const item = el('li', {}, el('strong', { text: c.caisse }), ` : ${c.alt_contact}`);
+      const refs = c.referents || [];
+      if (refs.length) {
+        item.append(' — référents : ');
+        refs.forEach((r, i) => {
+          if (i) item.append(', ');
+          item.append(`${r.nom} (`, el('a', { href: `mailto:${r.email}`, text: r.email }), ')');
+        });
+      }
+      list.append(item);
+    }
+    extra.push(list);
+  }
+  const again = el('a', { href: window.location.pathname + window.location.search, text: 'Réessayer' });
+  extra.push(el('p', {}, again, ' · ', el('a', { href: '/accueil', text: 'Retour à l’accueil' }), ' · ', el('a', { href: '/aide', text: 'Aide et contacts' })));
+  notice($('main'), {
+    kind: 'erreur',
+    title: 'Maintenance en cours',
+    text: (problem && problem.detail) || 'L’Espace Partenaires est interrompu pour maintenance : réessayez plus tard.',
+    focus: true,
+    id: 'alerte-maintenance',
+  }, ...extra);
 }
