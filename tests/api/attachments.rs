@@ -121,7 +121,7 @@ fn jpeg() -> Vec<u8> {
 }
 
 /// The EICAR test string, assembled at run time (never stored whole in the repo).
-fn eicar() -> Vec<u8> {
+pub(crate) fn eicar() -> Vec<u8> {
     let mut s = String::from("X5O!P%@AP[4\\PZX54(P^)7CC)7}$");
     s.push_str("EICAR-STANDARD-ANTIVIRUS-TEST-FILE!$H+H*");
     s.into_bytes()
@@ -155,7 +155,7 @@ async fn slot(
 }
 
 /// Sends `bytes` to a slot's upload link as a browser does (the link's headers).
-async fn put(slot: &Value, bytes: Vec<u8>) -> TestResponse {
+pub(crate) async fn put(slot: &Value, bytes: Vec<u8>) -> TestResponse {
     let up = &slot["upload"];
     let headers: Vec<(String, String)> = up["headers"]
         .as_object()

@@ -23,6 +23,7 @@ macro_rules! both_modes {
 mod accounts;
 mod attachments;
 mod auth;
+mod documents;
 mod emails;
 mod first_gestionnaire;
 mod gateway;

@@ -107,6 +107,28 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
         .await;
     assert_eq!(res.status, 201, "{}", res.text());
 
+    // A published document (the documentation pages).
+    let guide = crate::attachments::pdf("Guide");
+    let slot = app
+        .post(
+            "/api/documents",
+            json!({"title": "Guide", "audience": "tous", "version": "1", "file_name": "guide.pdf",
+                   "content_type": "application/pdf", "size": guide.len()}),
+            Some(&admin),
+        )
+        .await
+        .json();
+    assert_eq!(crate::attachments::put(&slot, guide).await.status, 200);
+    let document = id_of(&slot);
+    let res = app
+        .post(
+            &format!("/api/documents/{document}/confirm"),
+            json!({}),
+            Some(&admin),
+        )
+        .await;
+    assert_eq!(res.json()["state"], "safe", "{}", res.text());
+
     let counting = Arc::new(Counting {
         inner: app.app.ctx.table.clone(),
         n: Default::default(),
@@ -190,6 +212,18 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
         (
             "GET /api/emails/failed",
             ("/api/emails/failed".into(), "", admin.as_str()),
+        ),
+        (
+            "GET /api/documents",
+            ("/api/documents".into(), "", w.technicien.as_str()),
+        ),
+        (
+            "GET /api/documents/{version_id}/download",
+            (
+                format!("/api/documents/{document}/download"),
+                "",
+                w.technicien.as_str(),
+            ),
         ),
         (
             "GET /api/maintenance-windows",

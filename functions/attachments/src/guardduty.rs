@@ -92,6 +92,12 @@ pub async fn handle(ctx: &Ctx, payload: &Value) -> Result<&'static str, ScanEven
         return Ok("ignored");
     };
     let outcome = outcome_of(status);
+    if request_id == "documents" {
+        // A published document (`files/documents/<id>`).
+        return crate::documents::scan_result(ctx, id, &outcome)
+            .await
+            .map_err(|p| ScanEventError::Store(p.detail.clone()));
+    }
     for attempt in 1..=ATTEMPTS {
         let store = |e: ep_common::table::StoreError| ScanEventError::Store(e.to_string());
         let Some(loaded) = load_full(ctx.table.as_ref(), request_id)

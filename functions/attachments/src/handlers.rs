@@ -8,7 +8,7 @@ use ep_common::sessions::Authed;
 use lambda_http::{Body, Request};
 
 use crate::upload::SlotBody;
-use crate::{download, upload};
+use crate::{documents, download, upload};
 
 fn attachment_id(req: &Request) -> Result<String, Problem> {
     path_param(req, "attachment_id").ok_or_else(Problem::not_found)
@@ -38,4 +38,31 @@ pub async fn delete(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
 pub async fn download(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
     let id = attachment_id(req)?;
     Ok(json(200, &download::link(ctx, a, &id).await?))
+}
+
+fn version_id(req: &Request) -> Result<String, Problem> {
+    path_param(req, "version_id").ok_or_else(Problem::not_found)
+}
+
+/// `GET /api/documents`: the documentation meant for the reader (the admin: every version).
+pub async fn documents(ctx: &Ctx, _req: &Request, a: &Authed) -> Answer {
+    Ok(json(200, &documents::list(ctx, a).await?))
+}
+
+/// `POST /api/documents`: the admin publishes a version; an upload link for its file.
+pub async fn publish_document(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
+    let body: documents::PublishBody = parse_json(req)?;
+    Ok(json(201, &documents::publish(ctx, a, &body).await?))
+}
+
+/// `POST /api/documents/{version_id}/confirm`: the file was sent; check it.
+pub async fn confirm_document(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
+    let id = version_id(req)?;
+    Ok(json(200, &documents::confirm(ctx, a, &id).await?))
+}
+
+/// `GET /api/documents/{version_id}/download`: a short-lived download link.
+pub async fn download_document(ctx: &Ctx, req: &Request, a: &Authed) -> Answer {
+    let id = version_id(req)?;
+    Ok(json(200, &documents::download(ctx, a, &id).await?))
 }

@@ -10,6 +10,7 @@
 
 mod access;
 mod checks;
+mod documents;
 mod download;
 pub mod guardduty;
 mod handlers;
@@ -24,6 +25,10 @@ ep_common::routes! {
     "POST /api/attachments/{attachment_id}/confirm" => Full handlers::confirm;
     "DELETE /api/attachments/{attachment_id}" => Full handlers::delete;
     "GET /api/attachments/{attachment_id}/download" => Full handlers::download;
+    "GET /api/documents" => Full handlers::documents;
+    "POST /api/documents" => Full handlers::publish_document;
+    "POST /api/documents/{version_id}/confirm" => Full handlers::confirm_document;
+    "GET /api/documents/{version_id}/download" => Full handlers::download_document;
 }
 
 /// Why an event was refused.

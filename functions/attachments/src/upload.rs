@@ -220,15 +220,27 @@ async fn check(
     att: &AttachmentRecord,
     bytes: &[u8],
 ) -> Result<(Outcome, Option<FileKind>), Problem> {
+    check_bytes(ctx, &att.id, &att.content_type, att.size, bytes).await
+}
+
+/// The checks of stored bytes declared `content_type` and `size` (an attachment's or
+/// a published document's): size, then the scanner; `id` names the file in logs.
+pub(crate) async fn check_bytes(
+    ctx: &Ctx,
+    id: &str,
+    content_type: &str,
+    size: u64,
+    bytes: &[u8],
+) -> Result<(Outcome, Option<FileKind>), Problem> {
     if bytes.len() as u64 > ctx.config.attachment_max_bytes {
         return Ok((Outcome::rejected(texts::TOO_BIG, "size"), None));
     }
-    if bytes.len() as u64 != att.size {
+    if bytes.len() as u64 != size {
         return Ok((Outcome::rejected(texts::WRONG_SIZE, "size"), None));
     }
-    let declared = FileKind::from_content_type(&att.content_type);
+    let declared = FileKind::from_content_type(content_type);
     let verdict = ctx.scanner.scan(bytes).await.map_err(|e| {
-        tracing::error!(attachment = %att.id, error = %e, "malware scanner unavailable");
+        tracing::error!(attachment = %id, error = %e, "malware scanner unavailable");
         Problem::new(503, "attachment.scanner_unavailable", "Vérification indisponible", "L'antivirus est momentanément indisponible : confirmez de nouveau l'envoi dans quelques minutes (le fichier reste en attente).")
     })?;
     Ok(match verdict {
@@ -243,7 +255,7 @@ async fn check(
         Verdict::Deferred(k) => (Outcome::Pending, Some(k)),
         Verdict::Rejected(reason) => (Outcome::rejected(reason, "content"), None),
         Verdict::Infected(name) => {
-            tracing::warn!(attachment = %att.id, signature = %name, "malware found");
+            tracing::warn!(attachment = %id, signature = %name, "malware found");
             (Outcome::rejected(texts::MALWARE, "malware"), None)
         }
     })
