@@ -197,7 +197,7 @@ const FORBIDDEN_HEADERS = new Set([
  * Sends `file` to the upload URL with its headers. Resolves to { status, body, aborted }.
  * `onProgress(loaded, total)` follows the upload; `abort()` of the returned handle stops it.
  */
-function send(upload, file, onProgress) {
+export function send(upload, file, onProgress) {
   const xhr = new XMLHttpRequest();
   const done = new Promise((resolve) => {
     xhr.open(upload.method || 'PUT', upload.url);

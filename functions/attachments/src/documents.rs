@@ -254,7 +254,14 @@ pub async fn publish(ctx: &Ctx, authed: &Authed, body: &PublishBody) -> Result<V
         }
         None => new_id(),
     };
-    if versions.len() >= MAX_VERSIONS {
+    let now = ctx.now();
+    // Abandoned uploads (link expired, never confirmed) leave the list with this one.
+    let abandoned: Vec<&DocVersion> = versions
+        .iter()
+        .filter(|v| v.state == AttachmentState::Slot && v.slot_expires_at < now)
+        .take(50)
+        .collect();
+    if versions.len() - abandoned.len() >= MAX_VERSIONS {
         return Err(Problem::new(
             409,
             "document.too_many",
@@ -275,7 +282,6 @@ pub async fn publish(ctx: &Ctx, authed: &Authed, body: &PublishBody) -> Result<V
             ),
         ));
     }
-    let now = ctx.now();
     let doc = DocVersion {
         id: format!("{document_id}{}", hex(&random_bytes::<8>())),
         document_id,
@@ -295,6 +301,13 @@ pub async fn publish(ctx: &Ctx, authed: &Authed, body: &PublishBody) -> Result<V
     };
     let mut tx = Tx::new(ctx);
     tx.put(doc.to_item()?, Cond::NotExists);
+    for v in abandoned {
+        tx.delete(
+            DOCS_PK,
+            DocVersion::sk(&v.document_id, &v.id),
+            Cond::VersionEquals(v.v),
+        );
+    }
     // The upload key is swept once the link has expired, whatever happens to the file.
     let sweep_at = doc.slot_expires_at
         + jiff::SignedDuration::from_secs(ep_common::attachments::REPLAY_MARGIN_SECS);
