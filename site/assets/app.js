@@ -657,11 +657,10 @@ export function showMaintenanceBanner(windows) {
   if (!windows || !windows.length) return;
   const main = $('main');
   if (!main) return;
-  const now = Date.now();
   const box = el('section', { class: 'alerte avertissement bandeau-maintenance', id: 'bandeau-maintenance', 'aria-labelledby': 'titre-bandeau-maintenance' });
   box.append(el('h2', { id: 'titre-bandeau-maintenance', text: windows.length > 1 ? 'Interruptions de service annoncées' : 'Interruption de service annoncée' }));
   for (const w of windows) {
-    const running = new Date(w.start).getTime() <= now;
+    const running = w.in_force === true; // by the portal's clock
     const when = running
       ? `est interrompu pour maintenance jusqu’au ${formatDateTime(w.end)} (heure de Paris).`
       : `sera interrompu pour maintenance du ${formatDateTime(w.start)} au ${formatDateTime(w.end)} (heure de Paris).`;

@@ -37,7 +37,15 @@ pub(crate) struct Me<'a> {
     password_expires_at: Option<Timestamp>,
     session_expires_at: Timestamp,
     /// Maintenance windows announced and not yet ended that concern the user (banner).
-    maintenance: Vec<&'a ep_common::windows::Window>,
+    maintenance: Vec<MeWindow<'a>>,
+}
+
+/// A window of the banner, with whether it is in force by the portal's clock.
+#[derive(Serialize)]
+pub(crate) struct MeWindow<'a> {
+    #[serde(flatten)]
+    window: &'a ep_common::windows::Window,
+    in_force: bool,
 }
 
 pub(crate) async fn me_response(
@@ -83,7 +91,13 @@ pub(crate) async fn me_response(
         cgu_version: user.cgu_version.as_deref(),
         password_expires_at: sessions::password_expires_at(ctx, user),
         session_expires_at,
-        maintenance: ep_common::windows::concerning(user, windows, &partner_caisses),
+        maintenance: ep_common::windows::concerning(user, windows, &partner_caisses)
+            .into_iter()
+            .map(|window| MeWindow {
+                window,
+                in_force: window.in_force(ctx.now()),
+            })
+            .collect(),
     };
     Ok(json(200, &me))
 }
