@@ -684,7 +684,7 @@ export function showMaintenance(problem) {
   const m = (problem && problem.maintenance) || {};
   document.title = 'Maintenance en cours – Espace Partenaires';
   const extra = [];
-  if (m.end) {
+  if (m.end && !(problem && problem.detail)) {
     extra.push(el('p', {}, el('strong', { text: `Retour prévu le ${formatDateTime(m.end)} (heure de Paris).` })));
   }
   if (m.message) extra.push(el('p', { text: m.message }));

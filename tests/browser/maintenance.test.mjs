@@ -143,7 +143,7 @@ test('maintenance: the agent announces a window → banner for her and the techn
   await alert.waitFor();
   const text = await alert.textContent();
   assert.match(text, /Maintenance en cours/);
-  assert.match(text, /Retour prévu le .* \(heure de Paris\)/);
+  assert.match(text, /L'Espace Partenaires est interrompu par CPAM de Villeneuve pour maintenance jusqu'au \d\d\/\d\d\/\d{4} à \d\d:\d\d \(heure de Paris\)/);
   assert.ok(text.includes(MESSAGE), text);
   assert.match(text, /CPAM de Villeneuve : Téléphone 36 46, du lundi au vendredi/);
   assert.match(text, /claire\.referente@cpam-villeneuve\.example\.org/);

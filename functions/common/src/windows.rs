@@ -194,7 +194,7 @@ pub async fn unavailable(ctx: &Ctx, user: &User, window: &Window) -> Problem {
         .strftime("%d/%m/%Y à %H:%M")
         .to_string();
     let who = match &window.caisse_name {
-        Some(name) => format!("{name} interrompt l'Espace Partenaires"),
+        Some(name) => format!("L'Espace Partenaires est interrompu par {name}"),
         None => "L'Espace Partenaires est interrompu".to_owned(),
     };
     let mut p = Problem::new(
