@@ -247,7 +247,10 @@ async fn announcing_is_checked_and_kept_to_its_scope(mode: Mode) {
         .await;
     assert_eq!(res.status, 404, "cancelled twice");
     assert!(me_windows(&app, &a.technicien).await.is_empty());
-    assert_eq!(me_windows(&app, &b.technicien).await, [id_b.clone()]);
+    assert_eq!(
+        me_windows(&app, &b.technicien).await,
+        std::slice::from_ref(&id_b)
+    );
 
     // Audited in the caisse's trail (ids only).
     let actions = audit_actions(&app, &a.caisse).await;
@@ -297,7 +300,7 @@ async fn the_banner_reaches_the_users_concerned_only(mode: Mode) {
     // Its agents and its partners' users see it, the admin too; the other caisse's
     // people do not.
     for cookie in [&a.agent, &a.gestionnaire, &a.technicien, &admin] {
-        assert_eq!(me_windows(&app, cookie).await, [id.clone()]);
+        assert_eq!(me_windows(&app, cookie).await, std::slice::from_ref(&id));
     }
     for cookie in [&b.agent, &b.gestionnaire, &b.technicien] {
         assert!(me_windows(&app, cookie).await.is_empty());
@@ -387,7 +390,7 @@ async fn a_caisse_window_answers_503_to_what_it_concerns_while_in_force() {
     let res = app.call("GET", "/api/queue", None, Some(&a.agent)).await;
     assert_eq!(res.status, 503);
     // /api/me and the windows' own page stay open (banner, ending it early).
-    assert_eq!(me_windows(&app, &a.agent).await, [id.clone()]);
+    assert_eq!(me_windows(&app, &a.agent).await, std::slice::from_ref(&id));
     let res = app
         .call("GET", "/api/maintenance-windows", None, Some(&a.agent))
         .await;
@@ -524,7 +527,10 @@ async fn a_platform_window_blocks_everyone_but_the_admin() {
         let res = app.call("GET", path, None, Some(&admin)).await;
         assert_eq!(res.status, 200, "{path}: {}", res.text());
     }
-    assert_eq!(me_windows(&app, &a.technicien).await, [id.clone()]);
+    assert_eq!(
+        me_windows(&app, &a.technicien).await,
+        std::slice::from_ref(&id)
+    );
     // Agents cannot touch a platform window.
     let res = app
         .post(

@@ -157,7 +157,7 @@ fn current(versions: &[DocVersion]) -> Vec<&DocVersion> {
         }
     }
     let mut out: Vec<&DocVersion> = by_doc.into_values().collect();
-    out.sort_by(|a, b| a.title.to_lowercase().cmp(&b.title.to_lowercase()));
+    out.sort_by_key(|a| a.title.to_lowercase());
     out
 }
 
@@ -178,7 +178,7 @@ pub async fn list(ctx: &Ctx, authed: &Authed) -> Result<Value, Problem> {
             .iter()
             .filter(|v| v.state != AttachmentState::Slot || v.slot_expires_at > now)
             .collect();
-        all.sort_by(|a, b| b.created_at.cmp(&a.created_at));
+        all.sort_by_key(|v| std::cmp::Reverse(v.created_at));
         out["versions"] = Value::Array(all.into_iter().map(DocVersion::view).collect());
     }
     Ok(out)

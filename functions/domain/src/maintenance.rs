@@ -335,7 +335,7 @@ mod tests {
                 NOW,
                 "2026-12-08T11:00:00Z",
                 "2026-12-08T13:00:00Z",
-                &[a.clone()],
+                std::slice::from_ref(&a),
                 None
             )
             .unwrap_err(),
@@ -357,7 +357,7 @@ mod tests {
                 NOW,
                 "2026-12-08T11:00:00Z",
                 "2026-12-08T13:00:00Z",
-                &[a.clone()],
+                std::slice::from_ref(&a),
                 Some(&a)
             )
             .is_ok()
