@@ -95,6 +95,8 @@ async function load(isAdmin) {
 }
 
 async function publish(form) {
+  const previous = document.getElementById('statut-action');
+  if (previous) previous.remove();
   const file = $('#document-fichier').files[0];
   const title = $('#document-titre').value.trim();
   const version = $('#document-version').value.trim();
