@@ -39,7 +39,8 @@ pub(crate) struct Me<'a> {
 }
 
 pub(crate) async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Timestamp) -> Answer {
-    let current = cgu::current(ctx.table.as_ref(), cgu::Audience::of(user.org_kind)).await?;
+    let current =
+        cgu::current_version(ctx.table.as_ref(), cgu::Audience::of(user.org_kind)).await?;
     let me = Me {
         id: &user.id,
         identifiant: &user.identifiant,
@@ -55,12 +56,7 @@ pub(crate) async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Time
             id: &user.org_id,
             name: &user.org_name,
         },
-        required_actions: sessions::required_actions(
-            ctx,
-            user,
-            current.as_ref().map(|c| c.version.as_str()),
-            ctx.now(),
-        ),
+        required_actions: sessions::required_actions(ctx, user, current.as_deref(), ctx.now()),
         cgu_version: user.cgu_version.as_deref(),
         password_expires_at: sessions::password_expires_at(ctx, user),
         session_expires_at,

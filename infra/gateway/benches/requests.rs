@@ -561,14 +561,15 @@ async fn breakdown(ctx: &Ctx, cookie: &str, n: usize) -> Vec<(&'static str, Dura
             .expect("session");
     })
     .await;
-    let session = median(n, || async {
-        ep_common::sessions::require(
-            ctx,
-            &event("/api/requests", "", cookie),
-            ep_common::sessions::Gate::Full,
-        )
-        .await
-        .expect("session");
+    // The requests are built beforehand: only the check is timed.
+    let mut events: Vec<_> = (0..n).map(|_| event("/api/requests", "", cookie)).collect();
+    let session = median(n, || {
+        let e = events.pop().expect("one event per run");
+        async move {
+            ep_common::sessions::require(ctx, &e, ep_common::sessions::Gate::Full)
+                .await
+                .expect("session");
+        }
     })
     .await;
     let q = Query::new(
@@ -589,9 +590,13 @@ async fn breakdown(ctx: &Ctx, cookie: &str, n: usize) -> Vec<(&'static str, Dura
         }
     })
     .await;
-    let handler = median(n, || async {
-        let res = ep_requests::handle(ctx.clone(), event("/api/requests", "", cookie)).await;
-        assert_eq!(res.status(), 200);
+    let mut events: Vec<_> = (0..n).map(|_| event("/api/requests", "", cookie)).collect();
+    let handler = median(n, || {
+        let e = events.pop().expect("one event per run");
+        async move {
+            let res = ep_requests::handle(ctx.clone(), e).await;
+            assert_eq!(res.status(), 200);
+        }
     })
     .await;
     vec![
@@ -918,6 +923,17 @@ async fn bench() -> bool {
     );
 
     let load_before = load_average();
+    // EP_BENCH_PROFILE=N: only N in-process handler calls, for `perf record`.
+    if let Some(k) = std::env::var("EP_BENCH_PROFILE")
+        .ok()
+        .and_then(|v| v.parse().ok())
+    {
+        let parts = breakdown(&app.ctx, &cookie, k).await;
+        for (label, d) in parts {
+            println!("{label}: {} µs", d.as_micros());
+        }
+        return true;
+    }
     let breakdown = breakdown(&app.ctx, &cookie, n.min(2_000)).await;
 
     // Warm-up, then rounds of every case, sequential then concurrent.
