@@ -54,7 +54,8 @@ pub(crate) async fn me_response(
     session_expires_at: Timestamp,
     windows: &[ep_common::windows::Window],
 ) -> Answer {
-    let current = cgu::current(ctx.table.as_ref(), cgu::Audience::of(user.org_kind)).await?;
+    let current =
+        cgu::current_version(ctx.table.as_ref(), cgu::Audience::of(user.org_kind)).await?;
     // A partner user's caisses, read only when some caisse announced a window.
     let partner_caisses: Vec<String> =
         if user.org_kind == OrgKind::Partner && windows.iter().any(|w| w.caisse_id.is_some()) {
@@ -82,12 +83,7 @@ pub(crate) async fn me_response(
             id: &user.org_id,
             name: &user.org_name,
         },
-        required_actions: sessions::required_actions(
-            ctx,
-            user,
-            current.as_ref().map(|c| c.version.as_str()),
-            ctx.now(),
-        ),
+        required_actions: sessions::required_actions(ctx, user, current.as_deref(), ctx.now()),
         cgu_version: user.cgu_version.as_deref(),
         password_expires_at: sessions::password_expires_at(ctx, user),
         session_expires_at,

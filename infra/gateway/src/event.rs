@@ -9,10 +9,17 @@ use hyper::body::{Bytes, Incoming};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use lambda_http::aws_lambda_events::apigw::{
+    ApiGatewayV2httpRequest, ApiGatewayV2httpRequestContext,
+    ApiGatewayV2httpRequestContextHttpDescription,
+};
+
 use super::*;
 
 /// Builds the API Gateway v2 (payload 2.0) event of a request, exactly as AWS sends
-/// it to a Lambda, then lets `lambda_http` turn it into the handler's request.
+/// it to a Lambda: typed, so that the in-process handlers get it through the same
+/// `lambda_http` conversion a Lambda uses without a JSON round trip, and the Lambda
+/// mode sends its JSON form.
 pub(crate) fn api_event(
     parts: &http::request::Parts,
     body: &[u8],
@@ -20,12 +27,12 @@ pub(crate) fn api_event(
     params: &std::collections::HashMap<String, String>,
     peer: SocketAddr,
     now: jiff::Timestamp,
-) -> serde_json::Value {
-    let mut headers = serde_json::Map::new();
+) -> ApiGatewayV2httpRequest {
+    let mut headers: http::HeaderMap = http::HeaderMap::with_capacity(parts.headers.len());
     let mut cookies = Vec::new();
     for (name, value) in &parts.headers {
-        let v = String::from_utf8_lossy(value.as_bytes()).into_owned();
         if name == http::header::COOKIE {
+            let v = String::from_utf8_lossy(value.as_bytes());
             cookies.extend(
                 v.split(';')
                     .map(|c| c.trim().to_owned())
@@ -33,18 +40,21 @@ pub(crate) fn api_event(
             );
             continue;
         }
-        let key = name.as_str().to_ascii_lowercase();
-        match headers.get_mut(&key) {
-            Some(serde_json::Value::String(existing)) => {
-                existing.push(',');
-                existing.push_str(&v);
+        // API Gateway joins repeated headers with commas.
+        match headers.entry(name) {
+            http::header::Entry::Occupied(mut e) => {
+                let mut joined = e.get().as_bytes().to_vec();
+                joined.push(b',');
+                joined.extend_from_slice(value.as_bytes());
+                if let Ok(v) = http::HeaderValue::from_bytes(&joined) {
+                    e.insert(v);
+                }
             }
-            _ => {
-                headers.insert(key, serde_json::Value::String(v));
+            http::header::Entry::Vacant(e) => {
+                e.insert(value.clone());
             }
         }
     }
-    let raw_query = parts.uri.query().unwrap_or("").to_owned();
     let content_type = parts
         .headers
         .get(http::header::CONTENT_TYPE)
@@ -53,52 +63,56 @@ pub(crate) fn api_event(
     let textual = content_type.starts_with("application/json")
         || content_type.starts_with("text/")
         || content_type.starts_with("application/x-www-form-urlencoded");
-    let (body_value, is_b64) = if body.is_empty() {
-        (serde_json::Value::Null, false)
+    let (body, is_b64) = if body.is_empty() {
+        (None, false)
     } else if let (true, Ok(text)) = (textual, std::str::from_utf8(body)) {
-        (serde_json::Value::String(text.to_owned()), false)
+        (Some(text.to_owned()), false)
     } else {
         (
-            serde_json::Value::String(base64::engine::general_purpose::STANDARD.encode(body)),
+            Some(base64::engine::general_purpose::STANDARD.encode(body)),
             true,
         )
     };
-    let request_id = ep_common::ids::new_id();
-    let mut event = serde_json::json!({
-        "version": "2.0",
-        "routeKey": route_key,
-        "rawPath": parts.uri.path(),
-        "rawQueryString": raw_query,
-        "headers": headers,
-        "requestContext": {
-            "accountId": "local",
-            "apiId": "local",
-            "domainName": parts.headers.get("host").and_then(|h| h.to_str().ok()).unwrap_or("localhost"),
-            "domainPrefix": "local",
-            "http": {
-                "method": parts.method.as_str(),
-                "path": parts.uri.path(),
-                "protocol": "HTTP/1.1",
-                "sourceIp": peer.ip().to_string(),
-                "userAgent": parts.headers.get("user-agent").and_then(|h| h.to_str().ok()).unwrap_or(""),
-            },
-            "requestId": request_id,
-            "routeKey": route_key,
-            "stage": "$default",
-            "time": now.strftime("%d/%b/%Y:%H:%M:%S +0000").to_string(),
-            "timeEpoch": now.as_millisecond(),
-        },
-        "isBase64Encoded": is_b64,
-    });
-    if !cookies.is_empty() {
-        event["cookies"] = serde_json::json!(cookies);
+    let header = |name: http::header::HeaderName| {
+        parts
+            .headers
+            .get(name)
+            .and_then(|h| h.to_str().ok())
+            .map(str::to_owned)
+    };
+    let mut http_desc = ApiGatewayV2httpRequestContextHttpDescription::default();
+    http_desc.method = parts.method.clone();
+    http_desc.path = Some(parts.uri.path().to_owned());
+    http_desc.protocol = Some("HTTP/1.1".into());
+    http_desc.source_ip = Some(peer.ip().to_string());
+    http_desc.user_agent = Some(header(http::header::USER_AGENT).unwrap_or_default());
+    let mut context = ApiGatewayV2httpRequestContext::default();
+    context.route_key = Some(route_key.to_owned());
+    context.account_id = Some("local".into());
+    context.stage = Some("$default".into());
+    context.request_id = Some(ep_common::ids::new_id());
+    context.apiid = Some("local".into());
+    context.domain_name = Some(header(http::header::HOST).unwrap_or_else(|| "localhost".into()));
+    context.domain_prefix = Some("local".into());
+    context.time = Some(now.strftime("%d/%b/%Y:%H:%M:%S +0000").to_string());
+    context.time_epoch = now.as_millisecond();
+    context.http = http_desc;
+    let mut event = ApiGatewayV2httpRequest::default();
+    // Read by nothing on payload 2.0 (the method is the context's), kept true.
+    #[allow(deprecated)]
+    {
+        event.http_method = parts.method.clone();
     }
-    if !params.is_empty() {
-        event["pathParameters"] = serde_json::json!(params);
-    }
-    if !body_value.is_null() {
-        event["body"] = body_value;
-    }
+    event.version = Some("2.0".into());
+    event.route_key = Some(route_key.to_owned());
+    event.raw_path = Some(parts.uri.path().to_owned());
+    event.raw_query_string = Some(parts.uri.query().unwrap_or("").to_owned());
+    event.cookies = (!cookies.is_empty()).then_some(cookies);
+    event.headers = headers;
+    event.path_parameters = params.clone();
+    event.request_context = context;
+    event.body = body;
+    event.is_base64_encoded = is_b64;
     event
 }
 
@@ -147,18 +161,19 @@ pub(crate) async fn api(
         },
     );
     if let Some(l) = &st.lambdas {
-        return l.http(st.impls[matched.function].binary, &event).await;
+        return match serde_json::to_value(&event) {
+            Ok(json) => l.http(st.impls[matched.function].binary, &json).await,
+            Err(e) => {
+                tracing::error!(error = %e, "could not write the API Gateway event");
+                to_hyper(
+                    Problem::bad_request("request.invalid", "La demande n'a pas pu être lue.")
+                        .into_response(),
+                )
+            }
+        };
     }
-    let request = match lambda_http::request::from_str(&event.to_string()) {
-        Ok(r) => r,
-        Err(e) => {
-            tracing::error!(error = %e, "could not build the API Gateway event");
-            return to_hyper(
-                Problem::bad_request("request.invalid", "La demande n'a pas pu être lue.")
-                    .into_response(),
-            );
-        }
-    };
+    let request: lambda_http::Request =
+        lambda_http::request::LambdaRequest::ApiGatewayV2(event).into();
     let handler = st.impls[matched.function].http;
     let ctx = st.ctx.clone();
     match tokio::spawn(async move { handler(ctx, request).await }).await {

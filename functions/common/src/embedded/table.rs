@@ -378,8 +378,21 @@ impl Table for SqliteTable {
     async fn get_many(&self, keys: &[(String, String)]) -> Result<Vec<Option<Item>>, StoreError> {
         crate::table::check_get_many(keys)?;
         let keys = keys.to_vec();
-        self.read(move |c| keys.iter().map(|(pk, sk)| read_stored(c, pk, sk)).collect())
-            .await
+        self.read(move |c| {
+            if keys.len() < 2 {
+                return keys.iter().map(|(pk, sk)| read_stored(c, pk, sk)).collect();
+            }
+            // One read transaction for all the keys: one snapshot, and the WAL read
+            // lock taken once instead of once per key.
+            let tx = c.transaction().map_err(unavailable)?;
+            let items = keys
+                .iter()
+                .map(|(pk, sk)| read_stored(&tx, pk, sk))
+                .collect::<Result<Vec<_>, _>>()?;
+            tx.finish().map_err(unavailable)?;
+            Ok(items)
+        })
+        .await
     }
 
     async fn put(&self, item: Item, cond: Cond) -> Result<(), StoreError> {
