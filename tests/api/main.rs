@@ -31,4 +31,5 @@ mod lambda;
 mod maintenance;
 mod requests;
 mod round_trips;
+mod second_factor;
 mod siret;
