@@ -205,7 +205,7 @@ async fn enrolment_shows_a_qr_code_and_the_secret_once_and_stores_it_sealed() {
         assert!(files_containing(&data, c.as_bytes()).is_empty(), "{c}");
     }
     // The stored factor opens only with the portal's key.
-    let (pk, sk) = ep_common::users::second_factor_key(&me["id"].as_str().unwrap().to_owned());
+    let (pk, sk) = ep_common::users::second_factor_key(me["id"].as_str().unwrap());
     let item = app.app.ctx.table.get(&pk, &sk).await.unwrap().unwrap();
     let sealed = item.get_str("sealed").unwrap().to_owned();
     let key = app.app.ctx.config.totp_key.clone().unwrap();
