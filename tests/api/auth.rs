@@ -505,7 +505,7 @@ async fn the_session_cookie_and_the_current_user(mode: Mode) {
     assert_eq!(body["organisation"]["kind"], "platform");
     assert_eq!(
         body["required_actions"],
-        json!(["accept_cgu", "enrol_second_factor"])
+        json!(["enrol_second_factor", "accept_cgu"])
     );
     let cookie = session_cookie(&res).unwrap();
     let me = app.call("GET", "/api/me", None, Some(&cookie)).await;

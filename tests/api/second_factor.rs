@@ -12,6 +12,7 @@ use crate::accounts::{PW, activate, create_technicien, world};
 both_modes!(
     a_pending_session_reaches_nothing_but_the_code_check,
     a_recovery_code_works_once,
+    resets_by_the_caisse_and_by_the_admin,
 );
 
 /// Activates the bootstrap admin and signs in with the password only: the cookie of
@@ -481,4 +482,106 @@ fn the_local_gateway_creates_its_key_once() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+}
+
+/// An agent resets the second factor of a user of a partner of their caisse (nobody
+/// else can), the admin an agent's: audited, the user emailed (no secret), sessions
+/// ended, and the user enrols again at the next sign-in.
+async fn resets_by_the_caisse_and_by_the_admin(mode: Mode) {
+    let Some(app) = spawn_in(mode, &[]).await else {
+        return;
+    };
+    let w = world(&app, "rst", 10).await;
+    let other = world(&app, "autre", 10).await;
+    let g_email = format!("gestionnaire@{}", w.domain);
+    let g_ident = app.identifiant_in_email(&g_email).unwrap();
+    let g_secret = app.authenticator.get(&g_ident).unwrap().secret;
+    let url = format!(
+        "/api/partners/{}/accounts/{}/second-factor/reset",
+        w.partner, w.gestionnaire_id
+    );
+    // Not the user, not the admin, not another caisse's agent.
+    for cookie in [&w.gestionnaire, &w.admin, &other.agent] {
+        let r = app.post(&url, json!({}), Some(cookie)).await;
+        assert_eq!(r.status, 404, "{}", r.text());
+    }
+    let r = app.post(&url, json!({}), Some(&w.agent)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(r.json()["second_factor_enrolled"], false);
+    assert_eq!(app.post(&url, json!({}), Some(&w.agent)).await.status, 409);
+    // The user's sessions ended; the email says so, with no secret in it.
+    let me = app
+        .call("GET", "/api/me", None, Some(&w.gestionnaire))
+        .await;
+    assert_eq!(me.status, 401);
+    app.wait_outbox_len(1).await;
+    let text = app.last_email_to(&g_email).unwrap();
+    assert!(text.contains("réinitialisée"), "{text}");
+    let b32: String = ep_auth::totp::secret_text(&g_secret)
+        .split_whitespace()
+        .collect();
+    assert!(!text.contains(&b32));
+    let partner_trail = audit_actions(&app, &w.partner).await;
+    assert!(partner_trail.contains(&"account.second_factor.reset".to_owned()));
+    let caisse_trail = audit_actions(&app, &w.caisse).await;
+    assert!(caisse_trail.contains(&"account.second_factor.reset".to_owned()));
+    // The next sign-in asks to enrol again (a new secret).
+    let res = app
+        .post(
+            "/api/auth/login",
+            json!({"identifiant": g_ident, "password": PW}),
+            None,
+        )
+        .await;
+    assert_eq!(res.status, 200, "{}", res.text());
+    assert_eq!(
+        res.json()["required_actions"],
+        json!(["enrol_second_factor"])
+    );
+    app.authenticator.forget(&g_ident);
+    let cookie = app.login(&g_ident, PW).await;
+    assert_ne!(app.authenticator.get(&g_ident).unwrap().secret, g_secret);
+    let me = app.call("GET", "/api/me", None, Some(&cookie)).await;
+    assert_eq!(me.json()["second_factor_enrolled"], true);
+
+    // The admin resets an agent's; an agent cannot.
+    let agents = app
+        .call(
+            "GET",
+            &format!("/api/caisses/{}/agents", w.caisse),
+            None,
+            Some(&w.admin),
+        )
+        .await
+        .json();
+    let agent = &agents["items"][0];
+    assert_eq!(agent["second_factor_enrolled"], true);
+    let url = format!(
+        "/api/caisses/{}/agents/{}/second-factor/reset",
+        w.caisse,
+        agent["id"].as_str().unwrap()
+    );
+    assert_eq!(app.post(&url, json!({}), Some(&w.agent)).await.status, 404);
+    let r = app.post(&url, json!({}), Some(&w.admin)).await;
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(
+        app.call("GET", "/api/me", None, Some(&w.agent))
+            .await
+            .status,
+        401
+    );
+    let a_email = agent["email"].as_str().unwrap();
+    for _ in 0..100 {
+        if app
+            .last_email_to(a_email)
+            .is_some_and(|t| t.contains("réinitialisée"))
+        {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    let text = app.last_email_to(a_email).unwrap();
+    assert!(text.contains("l'administrateur de la plateforme"), "{text}");
+    let platform = audit_actions(&app, "platform").await;
+    assert!(platform.contains(&"account.second_factor.reset".to_owned()));
 }

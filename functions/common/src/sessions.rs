@@ -146,6 +146,10 @@ pub fn required_actions(
     now: Timestamp,
 ) -> Vec<&'static str> {
     let mut out = Vec::new();
+    // First: the second factor protects what the other actions do.
+    if user.second_factor_at.is_none() && user.second_factor_required(&ctx.config) {
+        out.push("enrol_second_factor");
+    }
     if let Some(v) = current_cgu
         && user.cgu_version.as_deref() != Some(v)
     {
@@ -153,9 +157,6 @@ pub fn required_actions(
     }
     if password_expired(ctx, user, now) {
         out.push("change_password");
-    }
-    if user.second_factor_at.is_none() && user.second_factor_required(&ctx.config) {
-        out.push("enrol_second_factor");
     }
     out
 }
