@@ -33,10 +33,10 @@ pub(crate) struct Me<'a> {
     telephone: Option<&'a str>,
     organisation: Organisation<'a>,
     required_actions: Vec<&'static str>,
-    second_factor_enrolled: bool,
     cgu_version: Option<&'a str>,
     password_expires_at: Option<Timestamp>,
     session_expires_at: Timestamp,
+    second_factor_enrolled: bool,
 }
 
 pub(crate) async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Timestamp) -> Answer {
@@ -62,10 +62,10 @@ pub(crate) async fn me_response(ctx: &Ctx, user: &User, session_expires_at: Time
             current.as_ref().map(|c| c.version.as_str()),
             ctx.now(),
         ),
-        second_factor_enrolled: user.second_factor_at.is_some(),
         cgu_version: user.cgu_version.as_deref(),
         password_expires_at: sessions::password_expires_at(ctx, user),
         session_expires_at,
+        second_factor_enrolled: user.second_factor_at.is_some(),
     };
     Ok(json(200, &me))
 }
