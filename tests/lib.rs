@@ -11,6 +11,8 @@ use hyper_util::rt::TokioExecutor;
 
 pub type Bytes = hyper::body::Bytes;
 
+pub mod second_factor;
+
 /// A fresh random name (tables, buckets, data directories).
 pub fn unique(prefix: &str) -> String {
     let mut b = [0u8; 6];
@@ -50,12 +52,15 @@ pub async fn moto_sdk(endpoint: &str) -> aws_config::SdkConfig {
         .await
 }
 
-/// A configuration for tests, from defaults plus `pairs`.
+/// A configuration for tests, from defaults plus `pairs` (the second-factor key is
+/// a fixed test key unless `pairs` sets one).
 pub fn test_config(pairs: &[(&str, &str)]) -> Config {
-    let map: std::collections::HashMap<String, String> = pairs
+    let mut map: std::collections::HashMap<String, String> = pairs
         .iter()
         .map(|(k, v)| (k.to_string(), v.to_string()))
         .collect();
+    map.entry("EP_TOTP_KEY".into())
+        .or_insert_with(|| second_factor::TEST_TOTP_KEY.into());
     Config::from_lookup(|k| map.get(k).cloned()).expect("test configuration")
 }
 
@@ -142,6 +147,8 @@ pub struct TestApp {
     pub url: String,
     pub clock: Arc<ep_common::clock::ManualClock>,
     pub dir: TempDir,
+    /// The second factors the helpers enrolled (the tests' authenticator app).
+    pub authenticator: second_factor::Authenticator,
 }
 
 /// The site folder of this repository.
@@ -199,6 +206,7 @@ async fn start_inner(
         url,
         clock,
         dir,
+        authenticator: Default::default(),
     }
 }
 
@@ -415,7 +423,9 @@ impl TestApp {
         Some(text[start..].chars().take(8).collect())
     }
 
-    /// Signs in and returns the session cookie (panics on failure).
+    /// Signs in and returns the session cookie (panics on failure), like a person
+    /// with an authenticator app: enrols the second factor when the portal asks for
+    /// it, answers the code step when the account has one.
     pub async fn login(&self, identifiant: &str, password: &str) -> String {
         let res = self
             .post(
@@ -425,6 +435,112 @@ impl TestApp {
             )
             .await;
         assert_eq!(res.status, 200, "login: {}", res.text());
+        let cookie = session_cookie(&res).expect("session cookie");
+        let body = res.json();
+        if body["second_factor"] == "pending" {
+            return self.second_factor(identifiant, &cookie).await;
+        }
+        let actions = body["required_actions"]
+            .as_array()
+            .cloned()
+            .unwrap_or_default();
+        if actions.iter().any(|a| a == "enrol_second_factor") {
+            self.enrol(identifiant, &cookie).await;
+        }
+        cookie
+    }
+
+    /// The portal's time as the functions see it (the test clock in process, the
+    /// machine's in Lambda mode).
+    pub fn portal_now(&self) -> jiff::Timestamp {
+        if self.app.lambdas.is_some() {
+            jiff::Timestamp::now()
+        } else {
+            self.clock.now_ts()
+        }
+    }
+
+    /// Enrols the signed-in user's second factor (set-up, confirmation with a code)
+    /// and keeps it in the authenticator; returns the recovery codes.
+    pub async fn enrol(&self, identifiant: &str, cookie: &str) -> Vec<String> {
+        let res = self
+            .post(
+                "/api/me/second-factor/setup",
+                serde_json::json!({}),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(res.status, 200, "second-factor set-up: {}", res.text());
+        let secret = second_factor::base32_decode(res.json()["secret"].as_str().unwrap_or(""))
+            .expect("base 32 secret");
+        let step = second_factor::step_of(self.portal_now());
+        let code = second_factor::code_at_step(&secret, step);
+        let res = self
+            .post(
+                "/api/me/second-factor/confirm",
+                serde_json::json!({ "code": code }),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(
+            res.status,
+            200,
+            "second-factor confirmation: {}",
+            res.text()
+        );
+        let recovery_codes: Vec<String> = res.json()["recovery_codes"]
+            .as_array()
+            .expect("recovery codes")
+            .iter()
+            .filter_map(|c| c.as_str().map(str::to_owned))
+            .collect();
+        self.authenticator.set(
+            identifiant,
+            second_factor::Factor {
+                secret,
+                last_step: step,
+                recovery_codes: recovery_codes.clone(),
+            },
+        );
+        recovery_codes
+    }
+
+    /// A code the portal accepts now for `identifiant`'s factor: the next unused
+    /// step of the ±1 window; when all three are spent (several sign-ins of one
+    /// user within one frozen test instant), the clock moves 30 s on (in process)
+    /// or the helper waits for the next step (Lambda mode).
+    pub async fn next_code(&self, identifiant: &str) -> String {
+        let mut f = self.authenticator.get(identifiant).unwrap_or_else(|| {
+            panic!("no second factor enrolled by the helpers for {identifiant}")
+        });
+        loop {
+            let now = second_factor::step_of(self.portal_now());
+            let step = (f.last_step + 1).max(now.saturating_sub(1));
+            if step <= now + 1 {
+                f.last_step = step;
+                self.authenticator.set(identifiant, f.clone());
+                return second_factor::code_at_step(&f.secret, step);
+            }
+            if self.app.lambdas.is_some() {
+                tokio::time::sleep(std::time::Duration::from_secs(5)).await;
+            } else {
+                self.clock.advance(jiff::SignedDuration::from_secs(30));
+            }
+        }
+    }
+
+    /// Answers the code step of a password-only session; returns the full session's
+    /// cookie.
+    pub async fn second_factor(&self, identifiant: &str, cookie: &str) -> String {
+        let code = self.next_code(identifiant).await;
+        let res = self
+            .post(
+                "/api/auth/second-factor",
+                serde_json::json!({ "code": code }),
+                Some(cookie),
+            )
+            .await;
+        assert_eq!(res.status, 200, "second factor: {}", res.text());
         session_cookie(&res).expect("session cookie")
     }
 

@@ -19,11 +19,13 @@ const IDENTIFIANT_KEY = 'ep-identifiant'; // sessionStorage: prefill of the sign
 export const ACTION_PAGES = Object.freeze({
   accept_cgu: '/cgu',
   change_password: '/mot-de-passe?expire=1',
+  enrol_second_factor: '/double-authentification',
 });
 
 const REQUIRED_CODES = Object.freeze({
   'auth.cgu_required': ACTION_PAGES.accept_cgu,
   'auth.password_expired': ACTION_PAGES.change_password,
+  'auth.second_factor_enrolment': ACTION_PAGES.enrol_second_factor,
 });
 
 /** Pages a `retour` parameter may never point to (sign-in pages themselves). */
@@ -82,7 +84,8 @@ export async function api(method, path, body) {
   if (res.status === 403 && data && REQUIRED_CODES[data.code]) {
     return go(REQUIRED_CODES[data.code]);
   }
-  if (res.status === 401 && sessionPage && (!data || data.code === 'auth.required')) {
+  if (res.status === 401 && sessionPage
+    && (!data || data.code === 'auth.required' || data.code === 'auth.second_factor_required')) {
     return goToLogin();
   }
   if (res.status === 403 && sessionPage && data && data.code === 'partner.suspended') {

@@ -8,6 +8,7 @@ import {
   personFields, queryParam, readPerson, startPage, statusLabel, success, timeEl,
 } from './gestion.js';
 import { caisseFields } from './caisse-form.js';
+import { resetSecondFactorButton } from './second-factor-reset.js';
 
 const messages = $('#messages');
 const caisseId = queryParam('id') || '';
@@ -61,7 +62,15 @@ async function loadAgents() {
         if (a.id === me.id) return document.createTextNode('Votre compte');
         const button = el('button', { type: 'button', class: 'lien-bouton', text: `Inactiver ${a.prenom} ${a.nom}` });
         button.addEventListener('click', () => askInactivate(a, button));
-        return button;
+        // The platform admin resets an agent's second factor.
+        const reset = me.profile === 'admin' && resetSecondFactorButton({
+          account: a,
+          url: `/api/caisses/${encodeURIComponent(caisseId)}/agents/${encodeURIComponent(a.id)}/second-factor/reset`,
+          anchor: $('#liste-agents'),
+          messages,
+          onDone: loadAgents,
+        });
+        return reset ? el('div', { class: 'actions-ligne' }, button, reset) : button;
       },
     });
   }

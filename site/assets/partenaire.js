@@ -16,6 +16,7 @@ import {
   conventionErrors, conventionFieldMap, conventionValues, fillCategories, functionalityBoxes, partnerErrors,
   partnerFieldMap, partnerValues,
 } from './partner-form.js';
+import { resetSecondFactorButton } from './second-factor-reset.js';
 
 const messages = $('#messages');
 const partnerId = queryParam('id') || '';
@@ -179,7 +180,14 @@ async function loadAccounts() {
           if (a.status === 'inactive') return document.createTextNode('—');
           const button = el('button', { type: 'button', class: 'lien-bouton danger', text: `Exclure ${a.prenom} ${a.nom}` });
           button.addEventListener('click', () => askExclusion(a, button));
-          return button;
+          const reset = resetSecondFactorButton({
+            account: a,
+            url: `${base}/accounts/${encodeURIComponent(a.id)}/second-factor/reset`,
+            anchor: $('#liste-comptes'),
+            messages,
+            onDone: loadAccounts,
+          });
+          return reset ? el('div', { class: 'actions-ligne' }, button, reset) : button;
         },
       },
     ],

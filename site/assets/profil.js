@@ -47,6 +47,9 @@ async function start() {
     actions.append(el('p', { text: 'Pour corriger vos informations, adressez-vous à un gestionnaire de votre structure : il peut modifier votre compte.' }));
   }
   actions.append(el('p', {}, el('a', { href: '/mot-de-passe', text: 'Changer mon mot de passe' })));
+  actions.append(el('p', {},
+    me.second_factor_enrolled ? 'Double authentification : activée. ' : 'Double authentification : non activée. ',
+    el('a', { href: '/double-authentification', text: me.second_factor_enrolled ? 'En savoir plus' : 'Activer la double authentification' })));
 
   if (partner) {
     $('#bloc-structure').hidden = false;

@@ -503,7 +503,10 @@ async fn the_session_cookie_and_the_current_user(mode: Mode) {
     let body = res.json();
     assert_eq!(body["profile"], "admin");
     assert_eq!(body["organisation"]["kind"], "platform");
-    assert_eq!(body["required_actions"], json!(["accept_cgu"]));
+    assert_eq!(
+        body["required_actions"],
+        json!(["enrol_second_factor", "accept_cgu"])
+    );
     let cookie = session_cookie(&res).unwrap();
     let me = app.call("GET", "/api/me", None, Some(&cookie)).await;
     assert_eq!(me.status, 200);
@@ -587,6 +590,9 @@ async fn the_cgu_gate_is_enforced_on_every_other_endpoint(mode: Mode) {
         "POST /api/me/cgu",
         "POST /api/me/password",
         "GET /api/cgu",
+        "POST /api/auth/second-factor",
+        "POST /api/me/second-factor/setup",
+        "POST /api/me/second-factor/confirm",
     ];
     let defs = ep_gateway::template::functions(ep_gateway::template::TEMPLATE).unwrap();
     let mut checked = 0;
@@ -679,8 +685,12 @@ async fn an_expired_password_must_be_changed_before_anything_else() {
         )
         .await;
     assert_eq!(res.status, 200);
-    assert_eq!(res.json()["required_actions"], json!(["change_password"]));
-    let cookie = session_cookie(&res).unwrap();
+    assert_eq!(res.json()["second_factor"], "pending");
+    let cookie = app
+        .second_factor(&ident, &session_cookie(&res).unwrap())
+        .await;
+    let me = app.call("GET", "/api/me", None, Some(&cookie)).await;
+    assert_eq!(me.json()["required_actions"], json!(["change_password"]));
     let blocked = app
         .post(
             "/api/cgu",
@@ -1230,8 +1240,9 @@ async fn a_new_login_in_the_same_browser_ends_the_older_session(mode: Mode) {
         )
         .await;
     assert_eq!(res.status, 200, "{}", res.text());
-    let new = session_cookie(&res).expect("new session cookie");
-    assert_ne!(new, old);
+    let pending = session_cookie(&res).expect("new session cookie");
+    assert_ne!(pending, old);
+    let new = app.second_factor(&ident, &pending).await;
     assert_eq!(
         app.call("GET", "/api/me", None, Some(&old)).await.status,
         401

@@ -32,5 +32,6 @@ mod lambda;
 mod maintenance;
 mod requests;
 mod round_trips;
+mod second_factor;
 mod siret;
 mod windows;

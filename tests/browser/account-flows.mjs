@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import { linkOf, until } from './harness.mjs';
 import { acceptCgu, activate, atHome, signIn } from './flows.mjs';
+import { apiSecondFactor } from './second-factor.mjs';
 
 /** The account-creation email sent to `email` (the last one). */
 export async function accountMail(gw, email) {
@@ -99,13 +100,18 @@ export function apiClient(gw) {
       assert.equal(r.status, status, `${method} ${path}: ${r.text}`);
       return r.body;
     },
+    /** Signs in (and through the second factor: enrols it or answers a code). */
+    async login(identifiant, password) {
+      const body = await client.ok('POST', '/api/auth/login', { identifiant, password }, 200);
+      return apiSecondFactor(gw.url, call, identifiant, body);
+    },
     /** Activates the account emailed to `email`, signs in, accepts the CGU. */
     async activateAndSignIn(email, password) {
       const mail = await accountMail(gw, email);
       const { link, identifiant } = linkOf(mail, 'activation');
       const token = decodeURIComponent(link.split('#jeton=')[1]);
       await client.ok('POST', '/api/auth/activate', { token, password }, 204);
-      await client.ok('POST', '/api/auth/login', { identifiant, password }, 200);
+      await client.login(identifiant, password);
       const cgu = await client.get('/api/cgu');
       await client.ok('POST', '/api/me/cgu', { version: cgu.body.version }, 200);
       return identifiant;

@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { after, before, test } from 'node:test';
 import { buildGateway, launchBrowser, log, openJourney, startGateway, until } from './harness.mjs';
+import { afterPassword } from './second-factor.mjs';
 import { FIRST_PASSWORD, activatedAdmin, adminActivation, errorSummary, fieldError, signOut } from './flows.mjs';
 import {
   activateFromMail, apiClient, frDay, nextSiret, parisDay, person, ready, signInAs, statusMessage,
@@ -275,7 +276,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   const admin = apiClient(gw);
   const { link, identifiant: adminIdent } = await adminActivation(gw);
   await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: FIRST_PASSWORD }, 204);
-  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: FIRST_PASSWORD }, 200);
+  await admin.login(adminIdent, FIRST_PASSWORD);
   await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
   const caisse = await admin.ok('POST', '/api/caisses', {
     name: 'CPAM d\'Essai', address: '3 rue du Test, 69000 Essai', alt_contact: 'Téléphone 36 46', referents: [],
@@ -510,10 +511,9 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   await page.goto('/connexion');
   await page.locator('#identifiant').fill(gestionIdent);
   await page.locator('#mot-de-passe').fill(GESTION_PASSWORD);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname === '/accueil'),
-    page.getByRole('button', { name: 'Se connecter' }).click(),
-  ]);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  await afterPassword(ui, gestionIdent);
+  await page.waitForURL((url) => url.pathname === '/accueil');
   const box = page.locator('#alerte-suspension');
   await box.waitFor();
   assert.match(await box.textContent(), /L’accès de votre structure est suspendu/);
@@ -529,7 +529,7 @@ test('accounts errors: webmail address refused, technicien quota reached, 14-day
   // ---- A habilitation request left 8 days: flagged « En retard », first in the queue.
   const late = await agent.ok('POST', `/api/partners/${partner.id}/habilitations`, person('madame', 'Olivia', 'Retard', 'olivia.retard@ccas-essai.example.org'), 201);
   await gw.advanceClock(8);
-  await agent.ok('POST', '/api/auth/login', { identifiant: agentIdent, password: AGENT_PASSWORD }, 200);
+  await agent.login(agentIdent, AGENT_PASSWORD);
   await agent.ok('POST', `/api/partners/${partner.id}/habilitations`, person('monsieur', 'Victor', 'Recent', 'victor.recent@ccas-essai.example.org'), 201);
   await signInAs(ui, agentIdent, AGENT_PASSWORD, 'agent, 8 jours plus tard');
   assert.match(await page.locator('#resume-habilitations').textContent(), /2 demandes à traiter, dont 1 en retard/);
@@ -550,7 +550,7 @@ test('one form: the agent creates a structure, its convention and its first gest
   const admin = apiClient(gw);
   const { link, identifiant: adminIdent } = await adminActivation(gw);
   await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: FIRST_PASSWORD }, 204);
-  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: FIRST_PASSWORD }, 200);
+  await admin.login(adminIdent, FIRST_PASSWORD);
   await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
   const caisse = await admin.ok('POST', '/api/caisses', {
     name: 'CPAM de Rivebelle', address: '3 rue du Fleuve, 69000 Rivebelle', alt_contact: 'Téléphone 36 46', referents: [],

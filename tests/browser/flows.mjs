@@ -3,6 +3,7 @@
 
 import assert from 'node:assert/strict';
 import { linkOf, until } from './harness.mjs';
+import { afterPassword } from './second-factor.mjs';
 
 export const FIRST_PASSWORD = 'Horizon-Calme-42!';
 export const SECOND_PASSWORD = 'Riviere-Lente-2027?';
@@ -49,10 +50,9 @@ export async function signIn(ui, identifiant, password, { name = 'connexion', ch
   if (check) await ui.check(name);
   await page.locator('#identifiant').fill(identifiant);
   await page.locator('#mot-de-passe').fill(password);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname !== '/connexion'),
-    page.getByRole('button', { name: 'Se connecter' }).click(),
-  ]);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  // The second factor, like a person with an authenticator app (second-factor.mjs).
+  await afterPassword(ui, identifiant, { name: `${name} : double authentification`, check });
 }
 
 /** On /cgu with the acceptance form: accepts; returns on the next page. */

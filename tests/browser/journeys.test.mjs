@@ -10,6 +10,7 @@ import {
   FIRST_PASSWORD, SECOND_PASSWORD, THIRD_PASSWORD, acceptCgu, activate, activatedAdmin,
   adminActivation, atHome, errorSummary, fieldError, ruleState, signIn, signOut,
 } from './flows.mjs';
+import { afterPassword } from './second-factor.mjs';
 
 let browser;
 let binary;
@@ -248,10 +249,10 @@ test('errors: wrong password, weak password, reused link — summary, field mess
   await gw.advanceClock(1); // the lock is temporary
 
   await page.locator('#mot-de-passe').fill(FIRST_PASSWORD);
-  await Promise.all([
-    page.waitForURL((url) => url.pathname === '/cgu'),
-    page.getByRole('button', { name: 'Se connecter' }).click(),
-  ]);
+  await page.getByRole('button', { name: 'Se connecter' }).click();
+  // First the second factor (the admin must enrol), then the CGU.
+  await afterPassword(ui, identifiant);
+  await page.waitForURL((url) => url.pathname === '/cgu');
   // CGU: submitting without ticking the box.
   await page.locator('#zone-acceptation').waitFor();
   await page.getByRole('button', { name: 'Valider et continuer' }).click();

@@ -112,7 +112,7 @@ test('lambda mode: sign-in → accounts → a request with an attachment, throug
   await statusMessage(page, 'La caisse CPAM de Villeneuve est créée.');
   await ui.check('caisses, caisse créée (lambda)');
   const admin = apiClient(gw);
-  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: PASSWORD }, 200);
+  await admin.login(adminIdent, PASSWORD);
   const caisse = (await admin.ok('GET', '/api/caisses', undefined, 200)).items.find((c) => c.name === 'CPAM de Villeneuve');
   assert.ok(caisse, 'the caisse created in the browser');
 

@@ -57,7 +57,7 @@ test('siret: caisse B creates a partner whose SIRET caisse A has → its convent
   const admin = apiClient(gw);
   const { link, identifiant: adminIdent } = await adminActivation(gw);
   await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: FIRST_PASSWORD }, 204);
-  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: FIRST_PASSWORD }, 200);
+  await admin.login(adminIdent, FIRST_PASSWORD);
   await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
   const [agentA] = await caisseAgent(gw, admin, 'CPAM Première', 'alain.agent@cpam-premiere.example.org');
   const [, identB] = await caisseAgent(gw, admin, 'CPAM Seconde', 'alain.agent@cpam-seconde.example.org');

@@ -16,12 +16,16 @@ Standard library only; `st` comes from the venv given by --st (tests/schema/run.
 """
 
 import argparse
+import base64
+import hashlib
+import hmac
 import json
 import os
 import re
 import shutil
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import tempfile
@@ -155,6 +159,23 @@ class Gateway:
         self.log_file.close()
 
 
+def totp_code(secret_b32, step):
+    """RFC 6238 (HMAC-SHA1, 6 digits) for the step `step` of 30 s."""
+    key = base64.b32decode(secret_b32.replace(" ", "").upper())
+    digest = hmac.new(key, struct.pack(">Q", step), hashlib.sha1).digest()
+    offset = digest[19] & 0x0F
+    value = struct.unpack(">I", digest[offset:offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+def enrol_second_factor(client):
+    """The second factor the admin, agents and gestionnaires must enrol (README « Second
+    factor »): the set-up's key, a first code, as an authenticator app would."""
+    secret = client.ok("POST", "/api/me/second-factor/setup", {}, 200)["secret"]
+    code = totp_code(secret, int(time.time()) // 30)
+    client.ok("POST", "/api/me/second-factor/confirm", {"code": code}, 200)
+
+
 def activate_and_sign_in(gw, email):
     client = Client(gw.url)
     mail = gw.wait_for_mail(email)
@@ -162,7 +183,9 @@ def activate_and_sign_in(gw, email):
     ident = re.search(r"Votre identifiant\s*:\s*(\S+)", mail["text"]).group(1).rstrip(".,;")
     token = urllib.parse.unquote(link.split("#jeton=")[1])
     client.ok("POST", "/api/auth/activate", {"token": token, "password": PASSWORD}, 204)
-    client.ok("POST", "/api/auth/login", {"identifiant": ident, "password": PASSWORD}, 200)
+    me = client.ok("POST", "/api/auth/login", {"identifiant": ident, "password": PASSWORD}, 200)
+    if "enrol_second_factor" in me.get("required_actions", []):
+        enrol_second_factor(client)
     version = client.ok("GET", "/api/cgu", None, 200)["version"]
     client.ok("POST", "/api/me/cgu", {"version": version}, 200)
     return client, ident

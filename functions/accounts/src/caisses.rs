@@ -203,6 +203,8 @@ pub struct AccountView<'a> {
     pub inactivation_reason: Option<&'a str>,
     pub attached_to: Option<&'a str>,
     pub caisse_admin: bool,
+    /// A second factor is enrolled (what a reset would clear).
+    pub second_factor_enrolled: bool,
 }
 
 pub fn view(u: &User) -> AccountView<'_> {
@@ -225,6 +227,7 @@ pub fn view(u: &User) -> AccountView<'_> {
         inactivation_reason: u.inactivation_reason.as_deref(),
         attached_to: u.attached_to.as_deref(),
         caisse_admin: u.caisse_admin,
+        second_factor_enrolled: u.second_factor_at.is_some(),
     }
 }
 

@@ -15,6 +15,7 @@ mod partner_view;
 mod partners;
 mod people;
 mod queue;
+mod second_factor;
 mod suspension;
 mod texts;
 mod util;
@@ -68,6 +69,8 @@ ep_common::routes! {
     "POST /api/maintenance-windows" => FullDuringMaintenance windows::announce;
     "PUT /api/maintenance-windows/{window_id}" => FullDuringMaintenance windows::update;
     "POST /api/maintenance-windows/{window_id}/cancel" => FullDuringMaintenance windows::cancel;
+    "POST /api/partners/{partner_id}/accounts/{user_id}/second-factor/reset" => Full second_factor::reset_partner_user;
+    "POST /api/caisses/{caisse_id}/agents/{user_id}/second-factor/reset" => Full second_factor::reset_agent;
 }
 
 /// Emails that could not be sent after `EP_EMAIL_RETRY_HOURS` (kept 30 days), for

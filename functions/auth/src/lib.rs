@@ -7,14 +7,17 @@ mod legal;
 mod links;
 mod me;
 pub mod password;
+mod second_factor;
 mod signin;
 pub mod throttle;
+pub mod totp;
 
 pub(crate) use account::*;
 pub(crate) use legal::*;
 pub use links::FORGOT_ANSWER_FLOOR;
 pub(crate) use links::*;
 pub(crate) use me::*;
+pub(crate) use second_factor::*;
 pub(crate) use signin::*;
 
 use ep_common::Ctx;
@@ -41,6 +44,9 @@ ep_common::routes! {
     "POST /api/me/password" => Public change_password;
     "GET /api/cgu" => Public get_cgu;
     "POST /api/cgu" => Public publish_cgu;
+    "POST /api/auth/second-factor" => Public verify_second_factor;
+    "POST /api/me/second-factor/setup" => Public setup_second_factor;
+    "POST /api/me/second-factor/confirm" => Public confirm_second_factor;
 }
 
 pub(crate) type Answer = Result<Response<Body>, Problem>;

@@ -38,6 +38,7 @@ pub(crate) struct Me<'a> {
     session_expires_at: Timestamp,
     /// Maintenance windows announced and not yet ended that concern the user (banner).
     maintenance: Vec<MeWindow<'a>>,
+    second_factor_enrolled: bool,
 }
 
 /// A window of the banner, with whether it is in force by the portal's clock.
@@ -94,6 +95,7 @@ pub(crate) async fn me_response(
                 in_force: window.in_force(ctx.now()),
             })
             .collect(),
+        second_factor_enrolled: user.second_factor_at.is_some(),
     };
     Ok(json(200, &me))
 }

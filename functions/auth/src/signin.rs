@@ -85,13 +85,25 @@ pub(crate) async fn reserve_attempt(
     ident: &str,
     source: &str,
 ) -> Result<Result<Reservation, i64>, Problem> {
+    reserve(ctx, ident, source, true).await
+}
+
+/// [`reserve_attempt`]; `honour_trust = false` (second-factor codes): a trusted pair
+/// is not exempt, every counter counts (the password was right, so the pair is
+/// trusted; the code must still be guessed within the identifiant's limits).
+pub(crate) async fn reserve(
+    ctx: &Ctx,
+    ident: &str,
+    source: &str,
+    honour_trust: bool,
+) -> Result<Result<Reservation, i64>, Problem> {
     let pair_value = throttle::pair_value(ident, source);
     for _ in 0..RESERVE_TRIES {
         let now = ctx.now();
         let pair = read_throttle(ctx, Kind::Pair, &pair_value).await?;
         let id = read_throttle(ctx, Kind::Identifiant, ident).await?;
         let src = read_throttle(ctx, Kind::Source, source).await?;
-        let trusted = pair.as_ref().is_some_and(|p| throttle::trusted(p, now));
+        let trusted = honour_trust && pair.as_ref().is_some_and(|p| throttle::trusted(p, now));
         let mut counted = vec![pair.as_ref()];
         if !trusted {
             counted.extend([id.as_ref(), src.as_ref()]);
@@ -193,7 +205,8 @@ pub(crate) async fn login(ctx: &Ctx, req: &Request) -> Answer {
             .is_some_and(|u| u.status == Status::Active && u.password_hash.is_some());
 
     if !ok {
-        record_failure(ctx, user.as_ref(), &source, &reservation, now).await?;
+        let failure = "auth.login.failure";
+        record_failure(ctx, user.as_ref(), failure, &source, &reservation, now).await?;
         return Err(invalid_credentials());
     }
     let Some(user) = user else {
@@ -209,17 +222,13 @@ pub(crate) async fn login(ctx: &Ctx, req: &Request) -> Answer {
 pub(crate) async fn record_failure(
     ctx: &Ctx,
     user: Option<&User>,
+    action: &str,
     source: &str,
     reservation: &Reservation,
     now: Timestamp,
 ) -> Result<(), Problem> {
     let org = user.map_or(PLATFORM_ORG, audit_org).to_owned();
-    let mut ev = audit::event(
-        now,
-        "anonymous",
-        "auth.login.failure",
-        user.map(|u| u.id.as_str()),
-    );
+    let mut ev = audit::event(now, "anonymous", action, user.map(|u| u.id.as_str()));
     ev.source = Some(source.to_owned());
     let mut writes = vec![audit_write(ctx, &org, ev)?];
     for (scope, t) in [
@@ -249,12 +258,15 @@ pub(crate) async fn open_session(
     source: &str,
     now: Timestamp,
 ) -> Result<(Response<Body>, String), Problem> {
-    let (token, session_write, session) = sessions::create(ctx, &user, now)?;
+    // An enrolled user's session waits for the code (README « Second factor »).
+    let pending = user.second_factor_at.is_some();
+    let (token, session_write, session) = sessions::create_with(ctx, &user, now, pending)?;
     let mut updated = user.clone();
     updated.last_login_at = Some(now);
     let (user_write, updated) = updated.update_write()?;
     let mut ev = audit::event(now, &user.id, "auth.login.success", Some(&user.id));
     ev.source = Some(source.to_owned());
+    ev.detail = pending.then(|| "second_factor=pending".to_owned());
     let mut writes = vec![
         session_write,
         user_write,
@@ -271,8 +283,27 @@ pub(crate) async fn open_session(
         ),
         other => other.into(),
     })?;
-    // The success gives its reservation back: the pair is reset and trusted, the
-    // identifiant and source counters lose the failure it had counted.
+    settle_success(ctx, ident, source, now).await?;
+    tracing::info!(user = %user.id, pending, "signed in");
+    if pending {
+        let body = serde_json::json!({ "second_factor": "pending" });
+        return Ok((ep_common::http::json(200, &body), token));
+    }
+    let expires = session
+        .expires_at
+        .min(now + jiff::SignedDuration::from_mins(ctx.config.session_idle_minutes));
+    let res = me_response(ctx, &updated, expires, &[]).await?;
+    Ok((res, token))
+}
+
+/// A success gives its reservation back: the pair is reset and trusted, the
+/// identifiant and source counters lose the failure it had counted.
+pub(crate) async fn settle_success(
+    ctx: &Ctx,
+    ident: &str,
+    source: &str,
+    now: Timestamp,
+) -> Result<(), Problem> {
     let pair_value = throttle::pair_value(ident, source);
     settle_counter(ctx, Kind::Pair, &pair_value, |t| {
         throttle::after_success(Kind::Pair, t, now)
@@ -285,13 +316,7 @@ pub(crate) async fn open_session(
     settle_counter(ctx, Kind::Source, source, |t| {
         throttle::after_success(Kind::Source, t, now)
     })
-    .await?;
-    tracing::info!(user = %user.id, "signed in");
-    let expires = session
-        .expires_at
-        .min(now + jiff::SignedDuration::from_mins(ctx.config.session_idle_minutes));
-    let res = me_response(ctx, &updated, expires, &[]).await?;
-    Ok((res, token))
+    .await
 }
 
 pub(crate) async fn logout(ctx: &Ctx, req: &Request) -> Answer {

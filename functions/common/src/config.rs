@@ -72,6 +72,40 @@ pub struct Config {
     pub maintenance_batch: u32,
     /// Log format: `json` (Lambda) or `text` (`EP_LOG_FORMAT`).
     pub log_json: bool,
+    /// The key sealing second-factor secrets at rest (`EP_TOTP_KEY`, 32 bytes in
+    /// base64); none: enrolment is unavailable (the local gateway creates one).
+    pub totp_key: Option<TotpKey>,
+    /// Techniciens must enrol a second factor too (`EP_TOTP_TECHNICIENS=required`;
+    /// default `optional`).
+    pub totp_techniciens_required: bool,
+}
+
+/// The second-factor sealing key; its `Debug` never shows it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TotpKey(pub [u8; 32]);
+
+impl std::fmt::Debug for TotpKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TotpKey(hidden)")
+    }
+}
+
+impl TotpKey {
+    /// Parses the base64 (standard or URL-safe, padded or not) of 32 bytes.
+    pub fn parse(text: &str) -> Option<TotpKey> {
+        use base64::Engine;
+        let t = text.trim().trim_end_matches('=');
+        let bytes = base64::engine::general_purpose::STANDARD_NO_PAD
+            .decode(t)
+            .or_else(|_| base64::engine::general_purpose::URL_SAFE_NO_PAD.decode(t))
+            .ok()?;
+        Some(TotpKey(bytes.try_into().ok()?))
+    }
+
+    pub fn to_base64(&self) -> String {
+        use base64::Engine;
+        base64::engine::general_purpose::STANDARD.encode(self.0)
+    }
 }
 
 /// The malware engine that runs after the built-in content checks.
@@ -183,6 +217,22 @@ impl Config {
                 });
             }
         };
+        let totp_key = match get("EP_TOTP_KEY").filter(|v| !v.trim().is_empty()) {
+            None => None,
+            Some(v) => Some(TotpKey::parse(&v).ok_or(ConfigError {
+                var: "EP_TOTP_KEY",
+                value: "(hidden)".into(),
+                reason: "expected 32 bytes in base64 (e.g. `openssl rand -base64 32`)",
+            })?),
+        };
+        let totp_techniciens = text("EP_TOTP_TECHNICIENS", "optional");
+        if totp_techniciens != "optional" && totp_techniciens != "required" {
+            return Err(ConfigError {
+                var: "EP_TOTP_TECHNICIENS",
+                value: totp_techniciens,
+                reason: "expected optional or required",
+            });
+        }
         let log = text("EP_LOG_FORMAT", "text");
         if log != "json" && log != "text" {
             return Err(ConfigError {
@@ -223,6 +273,8 @@ impl Config {
             email_retry_hours: int("EP_EMAIL_RETRY_HOURS", 24, 1, 24 * 14)?,
             maintenance_batch: int("EP_MAINTENANCE_BATCH", 500, 1, 100_000)? as u32,
             log_json: log == "json",
+            totp_key,
+            totp_techniciens_required: totp_techniciens == "required",
         })
     }
 

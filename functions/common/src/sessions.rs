@@ -35,6 +35,10 @@ pub struct Session {
     /// reads the partner in the same round trip as the user.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub partner_id: Option<String>,
+    /// Signed in with the password only, the second factor still to check: no gate
+    /// but [`Gate::SecondFactor`] lets it through (README « Second factor »).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub second_factor_pending: bool,
 }
 
 fn key(hash: &str) -> (String, String) {
@@ -73,6 +77,17 @@ pub fn create(
     user: &User,
     now: Timestamp,
 ) -> Result<(String, Write, Session), StoreError> {
+    create_with(ctx, user, now, false)
+}
+
+/// Like [`create`]; `second_factor_pending`: a password-only session of an
+/// enrolled user, which only the code check can complete.
+pub fn create_with(
+    ctx: &Ctx,
+    user: &User,
+    now: Timestamp,
+    second_factor_pending: bool,
+) -> Result<(String, Write, Session), StoreError> {
     let token = new_token();
     let expires_at = now + SignedDuration::from_hours(ctx.config.session_absolute_hours);
     let s = Session {
@@ -83,6 +98,7 @@ pub fn create(
         expires_at,
         v: 1,
         partner_id: (user.org_kind == crate::users::OrgKind::Partner).then(|| user.org_id.clone()),
+        second_factor_pending,
     };
     let (pk, sk) = key(&token_hash(&token));
     let item = Item::from_record(pk, sk, &s)?
@@ -132,6 +148,10 @@ pub fn required_actions(
     now: Timestamp,
 ) -> Vec<&'static str> {
     let mut out = Vec::new();
+    // First: the second factor protects what the other actions do.
+    if user.second_factor_at.is_none() && user.second_factor_required(&ctx.config) {
+        out.push("enrol_second_factor");
+    }
     if let Some(v) = current_cgu
         && user.cgu_version.as_deref() != Some(v)
     {
@@ -158,6 +178,15 @@ fn unauthenticated() -> Problem {
         "auth.required",
         "Connexion nécessaire",
         "Votre session a expiré ou vous n'êtes pas connecté : connectez-vous pour continuer.",
+    )
+}
+
+fn second_factor_required() -> Problem {
+    Problem::new(
+        401,
+        "auth.second_factor_required",
+        "Code de vérification attendu",
+        "Saisissez le code à 6 chiffres de votre application d'authentification (ou un code de secours) pour terminer la connexion.",
     )
 }
 
@@ -281,6 +310,13 @@ pub fn end_previous(ctx: &Ctx, req: &Request) -> Option<Write> {
     Some(Write::delete(pk, sk, Cond::None))
 }
 
+/// The write deleting the session of `token_hash` if it still waits for its second
+/// factor (the code check replaces it by a full one in the same transaction).
+pub fn end_pending(token_hash: &str, session: &Session) -> Write {
+    let (pk, sk) = key(token_hash);
+    Write::delete(pk, sk, Cond::VersionEquals(session.v))
+}
+
 /// Ends one session (logout).
 pub async fn destroy(ctx: &Ctx, token_hash: &str) -> Result<(), StoreError> {
     let (pk, sk) = key(token_hash);
@@ -300,13 +336,28 @@ pub enum Gate {
     /// Like `Full`, but open during a maintenance window (the windows' own
     /// management: a caisse may end or move its window while it is in force).
     FullDuringMaintenance,
+    /// Only the second-factor check: the one route a password-only session reaches
+    /// (with logout).
+    SecondFactor,
 }
 
 /// The signed-in user, or the problem to answer (401, or 403 while a required
 /// action is pending).
 pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Problem> {
-    let gated = gate != Gate::RequiredActions;
+    let gated = !matches!(gate, Gate::RequiredActions | Gate::SecondFactor);
     let (mut authed, cgu) = read(ctx, req, gated).await?.ok_or_else(unauthenticated)?;
+    if authed.session.second_factor_pending != (gate == Gate::SecondFactor) {
+        return Err(if gate == Gate::SecondFactor {
+            Problem::new(
+                409,
+                "auth.second_factor_done",
+                "Code déjà vérifié",
+                "Cette session n'attend pas de code de vérification.",
+            )
+        } else {
+            second_factor_required()
+        });
+    }
     if gated {
         if gate == Gate::Full && authed.user.org_kind == crate::users::OrgKind::Partner {
             if authed.partner.is_none() {
@@ -336,6 +387,12 @@ pub async fn require(ctx: &Ctx, req: &Request, gate: Gate) -> Result<Authed, Pro
                     "auth.cgu_required",
                     "Conditions générales à accepter",
                     "Une nouvelle version des conditions générales d'utilisation doit être acceptée avant de continuer.",
+                ),
+                "enrol_second_factor" => Problem::new(
+                    403,
+                    "auth.second_factor_enrolment",
+                    "Double authentification à activer",
+                    "Votre profil demande une double authentification : activez-la avec une application d'authentification avant de continuer.",
                 ),
                 _ => Problem::new(
                     403,

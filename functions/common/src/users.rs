@@ -116,7 +116,28 @@ pub struct User {
     /// When the password-expiry reminder is due (cleared once sent).
     #[serde(default)]
     pub password_reminder_at: Option<Timestamp>,
+    /// When the user enrolled their second factor (README « Second factor »); the
+    /// secret and recovery codes are in the [`second_factor_key`] item.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub second_factor_at: Option<Timestamp>,
     pub v: u64,
+}
+
+/// The item holding a user's second factor: the sealed secret, the last accepted
+/// time step, the recovery codes' hashes.
+pub fn second_factor_key(id: &str) -> (String, String) {
+    (format!("USER#{id}"), "TOTP".to_owned())
+}
+
+impl User {
+    /// Whether this user must enrol a second factor (SPEC: the platform admin, caisse
+    /// agents and gestionnaires; techniciens when `EP_TOTP_TECHNICIENS=required`).
+    pub fn second_factor_required(&self, config: &crate::config::Config) -> bool {
+        match self.role {
+            Role::Admin | Role::Agent | Role::Gestionnaire => true,
+            Role::Technicien => config.totp_techniciens_required,
+        }
+    }
 }
 
 pub fn user_key(id: &str) -> (String, String) {
@@ -201,6 +222,7 @@ impl User {
             attached_to: None,
             caisse_admin: false,
             password_reminder_at: None,
+            second_factor_at: None,
             v: 1,
         }
     }

@@ -53,6 +53,35 @@ pub enum StartError {
     Bootstrap(String),
     #[error("lambda mode: {0}")]
     Lambda(String),
+    #[error("second-factor key {path}: {reason}")]
+    TotpKey { path: String, reason: String },
+}
+
+/// The second-factor key when `EP_TOTP_KEY` is not set: `<data dir>/totp.key`,
+/// created (32 random bytes in base64, mode 0600) at the first start, so that
+/// `cargo run` works with no setting and enrolled users survive a restart.
+pub fn local_totp_key(
+    data_dir: &std::path::Path,
+) -> Result<ep_common::config::TotpKey, StartError> {
+    use std::io::Write;
+    let path = data_dir.join("totp.key");
+    let fail = |reason: String| StartError::TotpKey {
+        path: path.display().to_string(),
+        reason,
+    };
+    if let Ok(text) = std::fs::read_to_string(&path) {
+        return ep_common::config::TotpKey::parse(&text)
+            .ok_or_else(|| fail("expected 32 bytes in base64".into()));
+    }
+    std::fs::create_dir_all(data_dir).map_err(|e| fail(e.to_string()))?;
+    let key = ep_common::config::TotpKey(ep_common::ids::random_bytes::<32>());
+    let mut open = std::fs::OpenOptions::new();
+    open.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut open, 0o600);
+    let mut file = open.open(&path).map_err(|e| fail(e.to_string()))?;
+    writeln!(file, "{}", key.to_base64()).map_err(|e| fail(e.to_string()))?;
+    Ok(key)
 }
 
 /// How to run.
@@ -213,6 +242,9 @@ pub async fn start(
     })?;
     if options.public_url_from_bind {
         config.public_url = format!("http://{addr}");
+    }
+    if config.totp_key.is_none() {
+        config.totp_key = Some(local_totp_key(&config.data_dir)?);
     }
 
     let mut emb = embedded::open(config, clock)?;

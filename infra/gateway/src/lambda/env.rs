@@ -50,6 +50,7 @@ impl Resolver<'_> {
             "PublicUrl" => Some(c.public_url.clone()),
             "AdminEmail" => Some(c.admin_email.clone()),
             "OriginVerifySecret" => c.origin_verify_secret.clone(),
+            "TotpKey" => c.totp_key.as_ref().map(|k| k.to_base64()),
             "ClamdAddress" => Some(c.clamd.clone().unwrap_or_default()),
             "AWS::Region" => Some(super::REGION.to_owned()),
             other => return Err(err(format!("!Ref {other}: not known to the lambda mode"))),
