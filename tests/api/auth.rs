@@ -43,7 +43,7 @@ async fn audit_actions(app: &TestApp, org: &str) -> Vec<String> {
     app.app
         .ctx
         .table
-        .query_all(&Query::new(Index::Table, format!("AUDIT#{org}")))
+        .query_all(&ep_common::audit::events_query(org))
         .await
         .unwrap()
         .iter()

@@ -97,13 +97,12 @@ pub(crate) async fn change_password(ctx: &Ctx, req: &Request) -> Answer {
     // Every session ended (epoch moved); this browser gets a new one.
     let (token, session_write, session) = sessions::create(ctx, &next, now)?;
     let ev = audit::event(now, &user.id, "auth.password.changed", Some(&user.id));
-    ep_common::audit::transact(ctx, vec![
-            w,
-            session_write,
-            audit_write(ctx, audit_org(user), ev)?,
-        ])
-        .await
-        .map_err(conflict)?;
+    ep_common::audit::transact(
+        ctx,
+        vec![w, session_write, audit_write(ctx, audit_org(user), ev)?],
+    )
+    .await
+    .map_err(conflict)?;
     sessions::destroy(ctx, &authed.token_hash).await?;
     let expires = session
         .expires_at

@@ -140,8 +140,11 @@ pub(crate) async fn settle_counter(
         let Some(next) = f(current.as_ref()) else {
             return Ok(());
         };
-        match ep_common::audit::transact(ctx, vec![throttle::write(kind, value, current.as_ref(), &next)?])
-            .await
+        match ep_common::audit::transact(
+            ctx,
+            vec![throttle::write(kind, value, current.as_ref(), &next)?],
+        )
+        .await
         {
             Ok(()) => return Ok(()),
             Err(e) if is_conflict(&e) => tokio::task::yield_now().await,
@@ -260,15 +263,17 @@ pub(crate) async fn open_session(
     ];
     // This browser's older session, if it sent one, ends with this sign-in.
     writes.extend(sessions::end_previous(ctx, req));
-    ep_common::audit::transact(ctx, writes).await.map_err(|e| match e {
-        StoreError::TransactionCanceled { .. } => Problem::new(
-            409,
-            "conflict",
-            "Connexion à recommencer",
-            "Votre compte a été modifié pendant la connexion : connectez-vous de nouveau.",
-        ),
-        other => other.into(),
-    })?;
+    ep_common::audit::transact(ctx, writes)
+        .await
+        .map_err(|e| match e {
+            StoreError::TransactionCanceled { .. } => Problem::new(
+                409,
+                "conflict",
+                "Connexion à recommencer",
+                "Votre compte a été modifié pendant la connexion : connectez-vous de nouveau.",
+            ),
+            other => other.into(),
+        })?;
     // The success gives its reservation back: the pair is reset and trusted, the
     // identifiant and source counters lose the failure it had counted.
     let pair_value = throttle::pair_value(ident, source);

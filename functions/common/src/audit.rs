@@ -98,7 +98,8 @@ pub fn event_sk(at: Timestamp, seq: u64) -> String {
 /// ([`transact`], which `Tx::commit` calls): the store refuses an unsealed event.
 pub fn record(org_id: &str, event: Event, retention_months: i64) -> Result<Write, StoreError> {
     let sk = format!("{UNSEALED_PREFIX}{}", event.id);
-    let item = Item::from_record(audit_pk(org_id), sk, &event)?.with(UNSEALED_ATTR, retention_months);
+    let item =
+        Item::from_record(audit_pk(org_id), sk, &event)?.with(UNSEALED_ATTR, retention_months);
     Ok(Write::put(item, Cond::NotExists))
 }
 

@@ -113,14 +113,18 @@ pub fn content_hash(org: &str, ev: &Event) -> String {
 }
 
 /// The writes with their audit events sealed, and the positions of the chain's own
-/// writes (heads), whose failure alone means "retry".
+/// writes (sealed events and heads), whose failure alone means "retry".
 pub struct Sealed {
     pub writes: Vec<Write>,
     pub chain_writes: Vec<usize>,
 }
 
 /// Seals the unsealed audit events of `writes` from the heads read now.
-pub async fn seal(table: &dyn Table, writes: &[Write], now: Timestamp) -> Result<Sealed, StoreError> {
+pub async fn seal(
+    table: &dyn Table,
+    writes: &[Write],
+    now: Timestamp,
+) -> Result<Sealed, StoreError> {
     let mut orgs: Vec<String> = Vec::new();
     for w in writes.iter().filter(|w| is_unsealed(w)) {
         let org = w.key().0.trim_start_matches("AUDIT#").to_owned();
@@ -146,6 +150,7 @@ pub async fn seal(table: &dyn Table, writes: &[Write], now: Timestamp) -> Result
         heads.insert(org.clone(), (head.clone(), head));
     }
     let mut out = Vec::with_capacity(writes.len() + orgs.len() * 2);
+    let mut chain_writes = Vec::new();
     for w in writes {
         let Write::Put { item, cond } = w else {
             out.push(w.clone());
@@ -156,7 +161,10 @@ pub async fn seal(table: &dyn Table, writes: &[Write], now: Timestamp) -> Result
             continue;
         }
         let org = item.pk().trim_start_matches("AUDIT#");
-        let retention = item.get(UNSEALED_ATTR).and_then(|v| v.as_i64()).unwrap_or(12);
+        let retention = item
+            .get(UNSEALED_ATTR)
+            .and_then(|v| v.as_i64())
+            .unwrap_or(12);
         let mut ev: Event = item.parse()?;
         let (_, head) = heads
             .get_mut(org)
@@ -176,9 +184,11 @@ pub async fn seal(table: &dyn Table, writes: &[Write], now: Timestamp) -> Result
         let sealed = Item::from_record(audit_pk(org), event_sk(ev.at, head.seq), &ev)?
             .with("due_pk", DUE_AUDIT)
             .with("due_at", ts_key(purge_at(ev.at, retention)));
+        // Its key holds its number: a concurrent append that took the same number
+        // makes this put fail with the head's, a lost race too.
+        chain_writes.push(out.len());
         out.push(Write::put(sealed, cond.clone()));
     }
-    let mut chain_writes = Vec::new();
     for org in &orgs {
         let (before, after) = &heads[org];
         let at = after.at.map(|t| t.to_string()).unwrap_or_default();

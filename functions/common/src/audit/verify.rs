@@ -100,16 +100,19 @@ pub async fn run(table: &dyn Table, org: &str, start: Option<Start>) -> Result<R
         ])
         .await?;
     let head = got[0].as_ref();
-    let start = match start {
-        Some(s) => s,
-        None => match &got[1] {
-            Some(cp) => Start {
-                seq: cp.get("seq").and_then(|v| v.as_u64()).unwrap_or(0),
-                hash: cp.get_str("hash").unwrap_or("").to_owned(),
-                after_sk: cp.get_str("last_sk").map(str::to_owned),
-            },
-            None => Start::default(),
+    let checkpoint = match &got[1] {
+        Some(cp) => Start {
+            seq: cp.get("seq").and_then(|v| v.as_u64()).unwrap_or(0),
+            hash: cp.get_str("hash").unwrap_or("").to_owned(),
+            after_sk: cp.get_str("last_sk").map(str::to_owned),
         },
+        None => Start::default(),
+    };
+    // From the later of the two: events before the checkpoint were removed by
+    // retention since the mark was set.
+    let start = match start {
+        Some(s) if s.seq >= checkpoint.seq => s,
+        _ => checkpoint,
     };
     let mut w = Walker {
         org,
@@ -130,8 +133,9 @@ pub async fn run(table: &dyn Table, org: &str, start: Option<Start>) -> Result<R
     };
     let mut q = events_query(org).limit(PAGE);
     if let Some(sk) = start.after_sk.as_ref().filter(|s| !s.is_empty()) {
-        // Strictly after: the next sort key up ("~" sorts after every digit and "#").
-        q = q.range(SkRange::Between(format!("{sk}\u{0}"), "9~".into()));
+        // Strictly after `sk` (every event key has the same length; "!" sorts
+        // before every character they use).
+        q = q.range(SkRange::Between(format!("{sk}!"), "9~".into()));
     }
     loop {
         let page = table.query(&q).await?;
