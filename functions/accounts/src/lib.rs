@@ -9,6 +9,7 @@ mod first_gestionnaire;
 mod habilitation;
 mod inactivation;
 mod joining;
+mod journal;
 mod modification;
 mod partner_form;
 mod partner_view;
@@ -63,6 +64,9 @@ ep_common::routes! {
     "POST /api/inactivations/{request_id}/reject" => Full inactivation::reject;
     "GET /api/help" => FullEvenIfSuspended suspension::help;
     "GET /api/emails/failed" => Full failed_emails;
+    "GET /api/audit" => Full journal::list;
+    "GET /api/audit.csv" => Full journal::export_csv;
+    "POST /api/audit/verify" => Full journal::verify;
 }
 
 /// Emails that could not be sent after `EP_EMAIL_RETRY_HOURS` (kept 30 days), for
