@@ -175,7 +175,7 @@ async fn filters_and_pages_read_a_bounded_number_of_events(mode: Mode) {
         }
         let seqs: Vec<u64> = items
             .iter()
-            .map(|i| i["seq"].as_u64().expect(&i.to_string()))
+            .map(|i| i["seq"].as_u64().unwrap_or_else(|| panic!("{i}")))
             .collect();
         assert!(
             seqs.windows(2).all(|p| p[0] > p[1]),

@@ -75,7 +75,7 @@ pub(crate) async fn purge(k: &mut Kinds<'_>) -> Result<Counts, StoreError> {
                 Err(e) => return Err(e),
             }
         }
-        chained.sort_by_key(|i| seq_of(i));
+        chained.sort_by_key(seq_of);
         let (done, skipped) = purge_prefix(ctx, &pk, chained).await?;
         counts.done += done;
         counts.skipped += skipped;
