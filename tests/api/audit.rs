@@ -128,7 +128,12 @@ async fn filters_and_pages_read_a_bounded_number_of_events(mode: Mode) {
     .json();
     assert_eq!(actions(&page), ["habilitation.approved"], "{page}");
     // Dates: today has them all, tomorrow none; bad input names the field.
-    let today = ep_common::domain::calendar::paris_date(app.app.ctx.now());
+    // The day of the events (the functions' clock: the machine's in Lambda mode).
+    let created = get(&app, "/api/audit?action=partner.created", &w.agent)
+        .await
+        .json();
+    let at: jiff::Timestamp = created["items"][0]["at"].as_str().unwrap().parse().unwrap();
+    let today = ep_common::domain::calendar::paris_date(at);
     let tomorrow = today.tomorrow().unwrap();
     let page = get(
         &app,

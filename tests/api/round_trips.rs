@@ -222,8 +222,14 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
                 w.agent.as_str(),
             ),
         ),
-        ("GET /api/audit", ("/api/audit".into(), "", w.agent.as_str())),
-        ("GET /api/audit.csv", ("/api/audit.csv".into(), "", w.agent.as_str())),
+        (
+            "GET /api/audit",
+            ("/api/audit".into(), "", w.agent.as_str()),
+        ),
+        (
+            "GET /api/audit.csv",
+            ("/api/audit.csv".into(), "", w.agent.as_str()),
+        ),
     ]
     .into_iter()
     .collect();
