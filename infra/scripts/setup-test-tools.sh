@@ -41,6 +41,8 @@ if [[ ! -x /usr/bin/chromium ]]; then
     # named so that pages render with real fonts.
     apt_missing+=(chromium fonts-liberation)
 fi
+# The audit browser journey tampers with the data directory's SQLite file.
+command -v sqlite3 >/dev/null || apt_missing+=(sqlite3)
 if ((${#apt_missing[@]})); then
     command -v apt-get >/dev/null || die "missing ${apt_missing[*]} and no apt-get to install them"
     apt_log="$(mktemp)"

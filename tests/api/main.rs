@@ -22,6 +22,7 @@ macro_rules! both_modes {
 
 mod accounts;
 mod attachments;
+mod audit;
 mod auth;
 mod documents;
 mod emails;

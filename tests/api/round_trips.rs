@@ -14,6 +14,13 @@ use crate::requests::{Counting, admin, form, submitted, world};
 
 /// Store calls a `GET` may make beyond the session check.
 const MAX_AFTER_SESSION: u64 = 3;
+/// A `GET` that records an audit event (an export, a download) makes one more: the
+/// read of the trail's head that seals the event into its hash chain (issue 15).
+const AUDITED_GETS: [&str; 3] = [
+    "GET /api/partners/{partner_id}/accounts.csv",
+    "GET /api/attachments/{attachment_id}/download",
+    "GET /api/audit.csv",
+];
 /// Store calls of the session check itself, whatever the gate (session + CGU, then
 /// user + partner).
 const MAX_SESSION: u64 = 2;
@@ -253,6 +260,14 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
                 w.agent.as_str(),
             ),
         ),
+        (
+            "GET /api/audit",
+            ("/api/audit".into(), "", w.agent.as_str()),
+        ),
+        (
+            "GET /api/audit.csv",
+            ("/api/audit.csv".into(), "", w.agent.as_str()),
+        ),
     ]
     .into_iter()
     .collect();
@@ -314,7 +329,8 @@ async fn every_get_route_answers_in_at_most_3_store_round_trips_after_the_sessio
             .and_then(|v| v["items"].as_array().map(Vec::len))
             .map_or("—".to_owned(), |n| n.to_string());
         table.push(format!("| `{key}` | {session} | {after} | {rows} |"));
-        if after > MAX_AFTER_SESSION {
+        let max = MAX_AFTER_SESSION + u64::from(AUDITED_GETS.contains(&key.as_str()));
+        if after > max {
             over.push(format!("{key}: {after}"));
         }
     }

@@ -9,6 +9,7 @@ mod first_gestionnaire;
 mod habilitation;
 mod inactivation;
 mod joining;
+mod journal;
 mod modification;
 mod partner_form;
 mod partner_view;
@@ -71,6 +72,9 @@ ep_common::routes! {
     "POST /api/maintenance-windows/{window_id}/cancel" => FullDuringMaintenance windows::cancel;
     "POST /api/partners/{partner_id}/accounts/{user_id}/second-factor/reset" => Full second_factor::reset_partner_user;
     "POST /api/caisses/{caisse_id}/agents/{user_id}/second-factor/reset" => Full second_factor::reset_agent;
+    "GET /api/audit" => Full journal::list;
+    "GET /api/audit.csv" => Full journal::export_csv;
+    "POST /api/audit/verify" => Full journal::verify;
 }
 
 /// Emails that could not be sent after `EP_EMAIL_RETRY_HOURS` (kept 30 days), for

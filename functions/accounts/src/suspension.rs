@@ -7,7 +7,6 @@ use ep_common::http::{Problem, json, parse_json, path_param};
 use ep_common::partners::{Suspension, conventions_of, get_caisse};
 use ep_common::record::Record;
 use ep_common::sessions::Authed;
-use ep_common::table::{Index, Query};
 use ep_common::tx::Tx;
 use ep_common::users::{Role, user_names};
 use ep_domain::types::PartnerStatus;
@@ -136,9 +135,7 @@ pub async fn audit(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
         return Err(forbidden_or_missing());
     }
     partner_access(ctx, authed, &id).await?;
-    let q = Query::new(Index::Table, ep_common::audit::audit_pk(&id))
-        .descending()
-        .limit(50);
+    let q = ep_common::audit::events_query(&id).descending().limit(50);
     let page = page_from(ctx, req, q).await?;
     let events: Vec<Event> = page
         .items

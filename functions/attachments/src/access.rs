@@ -42,7 +42,7 @@ pub async fn find(
 /// was not the last attempt (the caller rebuilds it from a fresh read).
 pub async fn commit(ctx: &Ctx, tx: Tx<'_>, attempt: usize) -> Result<bool, Problem> {
     let (writes, emails) = tx.into_parts();
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {
             for id in &emails {
                 if let Err(e) = ep_common::emails::deliver(ctx, id).await {

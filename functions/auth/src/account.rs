@@ -48,8 +48,7 @@ pub(crate) async fn accept_cgu(ctx: &Ctx, req: &Request) -> Answer {
         current.version,
         audience.code()
     ));
-    ctx.table
-        .transact(vec![w, audit_write(ctx, audit_org(&next), ev)?])
+    ep_common::audit::transact(ctx, vec![w, audit_write(ctx, audit_org(&next), ev)?])
         .await
         .map_err(conflict)?;
     me_response(ctx, &next, authed.expires_at(ctx), &authed.windows).await
@@ -98,14 +97,12 @@ pub(crate) async fn change_password(ctx: &Ctx, req: &Request) -> Answer {
     // Every session ended (epoch moved); this browser gets a new one.
     let (token, session_write, session) = sessions::create(ctx, &next, now)?;
     let ev = audit::event(now, &user.id, "auth.password.changed", Some(&user.id));
-    ctx.table
-        .transact(vec![
-            w,
-            session_write,
-            audit_write(ctx, audit_org(user), ev)?,
-        ])
-        .await
-        .map_err(conflict)?;
+    ep_common::audit::transact(
+        ctx,
+        vec![w, session_write, audit_write(ctx, audit_org(user), ev)?],
+    )
+    .await
+    .map_err(conflict)?;
     sessions::destroy(ctx, &authed.token_hash).await?;
     let expires = session
         .expires_at
@@ -195,7 +192,7 @@ pub(crate) async fn publish_cgu(ctx: &Ctx, req: &Request) -> Answer {
     let mut ev = audit::event(now, &authed.user.id, "cgu.published", None);
     ev.detail = Some(format!("version={version} audience={}", audience.code()));
     writes.push(audit_write(ctx, PLATFORM_ORG, ev)?);
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => Ok(json(201, &c)),
         Err(StoreError::TransactionCanceled { .. }) => Err(Problem::new(
             409,

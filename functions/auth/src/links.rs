@@ -195,7 +195,7 @@ pub(crate) async fn set_from_link(ctx: &Ctx, req: &Request, purpose: Purpose) ->
         user_write,
         audit_write(ctx, audit_org(&user), ev)?,
     ];
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { .. }) => return Err(token_problem(&Lookup::Used)),
         Err(e) => return Err(e.into()),
@@ -266,7 +266,7 @@ pub(crate) async fn forgot_work(ctx: &Ctx, req: &Request) -> Answer {
         writes.extend(more);
         email_id = Some(id);
     }
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {
             if let Some(id) = email_id {
                 emails::deliver_later(ctx, id);

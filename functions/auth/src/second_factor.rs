@@ -151,7 +151,7 @@ pub(crate) async fn confirm_second_factor(ctx: &Ctx, req: &Request) -> Answer {
         user_write,
         audit_write(ctx, audit_org(user), ev)?,
     ];
-    ctx.table.transact(writes).await.map_err(conflict)?;
+    audit::transact(ctx, writes).await.map_err(conflict)?;
     tracing::info!(user = %user.id, "second factor enrolled");
     Ok(json(200, &serde_json::json!({ "recovery_codes": codes })))
 }
@@ -235,7 +235,7 @@ pub(crate) async fn verify_second_factor(ctx: &Ctx, req: &Request) -> Answer {
         audit_write(ctx, audit_org(&user), ev)?,
     ];
     // A lost race (the same code twice at once, the session touched): refused.
-    ctx.table.transact(writes).await.map_err(|e| match e {
+    audit::transact(ctx, writes).await.map_err(|e| match e {
         StoreError::TransactionCanceled { .. } | StoreError::ConditionFailed => invalid_code(how),
         other => other.into(),
     })?;

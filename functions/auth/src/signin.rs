@@ -124,7 +124,7 @@ pub(crate) async fn reserve(
             throttle::write(Kind::Identifiant, ident, id.as_ref(), &next_id)?,
             throttle::write(Kind::Source, source, src.as_ref(), &next_src)?,
         ];
-        match ctx.table.transact(writes).await {
+        match ep_common::audit::transact(ctx, writes).await {
             Ok(()) => {
                 return Ok(Ok(Reservation {
                     pair: next_pair,
@@ -152,10 +152,11 @@ pub(crate) async fn settle_counter(
         let Some(next) = f(current.as_ref()) else {
             return Ok(());
         };
-        match ctx
-            .table
-            .transact(vec![throttle::write(kind, value, current.as_ref(), &next)?])
-            .await
+        match ep_common::audit::transact(
+            ctx,
+            vec![throttle::write(kind, value, current.as_ref(), &next)?],
+        )
+        .await
         {
             Ok(()) => return Ok(()),
             Err(e) if is_conflict(&e) => tokio::task::yield_now().await,
@@ -242,7 +243,7 @@ pub(crate) async fn record_failure(
             writes.push(audit_write(ctx, &org, lock_ev)?);
         }
     }
-    ctx.table.transact(writes).await?;
+    ep_common::audit::transact(ctx, writes).await?;
     tracing::info!("sign-in refused");
     Ok(())
 }
@@ -274,15 +275,17 @@ pub(crate) async fn open_session(
     ];
     // This browser's older session, if it sent one, ends with this sign-in.
     writes.extend(sessions::end_previous(ctx, req));
-    ctx.table.transact(writes).await.map_err(|e| match e {
-        StoreError::TransactionCanceled { .. } => Problem::new(
-            409,
-            "conflict",
-            "Connexion à recommencer",
-            "Votre compte a été modifié pendant la connexion : connectez-vous de nouveau.",
-        ),
-        other => other.into(),
-    })?;
+    ep_common::audit::transact(ctx, writes)
+        .await
+        .map_err(|e| match e {
+            StoreError::TransactionCanceled { .. } => Problem::new(
+                409,
+                "conflict",
+                "Connexion à recommencer",
+                "Votre compte a été modifié pendant la connexion : connectez-vous de nouveau.",
+            ),
+            other => other.into(),
+        })?;
     settle_success(ctx, ident, source, now).await?;
     tracing::info!(user = %user.id, pending, "signed in");
     if pending {
@@ -328,8 +331,7 @@ pub(crate) async fn logout(ctx: &Ctx, req: &Request) -> Answer {
             "auth.logout",
             Some(&authed.user.id),
         );
-        ctx.table
-            .transact(vec![audit_write(ctx, audit_org(&authed.user), ev)?])
+        ep_common::audit::transact(ctx, vec![audit_write(ctx, audit_org(&authed.user), ev)?])
             .await?;
     }
     Ok(with_cookie(no_content(), &sessions::clear_cookie(ctx)))

@@ -83,7 +83,7 @@ pub async fn ensure_admin(ctx: &Ctx) -> Result<Option<String>, StoreError> {
             writes.extend(cgu::publish_writes(&cgu::initial(now, audience))?);
         }
     }
-    match ctx.table.transact(writes).await {
+    match crate::audit::transact(ctx, writes).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { .. }) => return Ok(None),
         Err(e) => return Err(e),

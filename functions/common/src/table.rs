@@ -273,6 +273,12 @@ pub fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
             ));
         }
         match w {
+            Write::Put { item, .. } if crate::audit::is_unsealed(w) => {
+                let _ = item;
+                return Err(StoreError::Invalid(
+                    "an audit event must be sealed into its trail (audit::transact)".into(),
+                ));
+            }
             Write::Put { item, .. } => item.validate()?,
             Write::Update { set, .. } => {
                 for key in ["pk", "sk"] {

@@ -170,7 +170,7 @@ impl<'a> Tx<'a> {
         if self.writes.is_empty() {
             return Ok(());
         }
-        self.ctx.table.transact(self.writes).await?;
+        audit::transact(self.ctx, self.writes).await?;
         for id in &self.emails {
             if let Err(e) = emails::deliver(self.ctx, id).await {
                 // Committed: the maintenance run retries it.

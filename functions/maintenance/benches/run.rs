@@ -77,6 +77,18 @@ fn user(id: String, role: Role, org: (OrgKind, &str), status: Status) -> User {
     u
 }
 
+/// An audit event as stored before the hash chain (`<time>#<id>`, no `seq`): seeding
+/// a million of them through the chain would serialise on each trail's head, and
+/// the purge handles both kinds.
+fn legacy_event(org: &str, ev: audit::Event) -> Item {
+    let sk = format!("{}#{}", ep_common::emails::ts_key(ev.at), ev.id);
+    let due = ep_common::emails::ts_key(audit::purge_at(ev.at, 12));
+    Item::from_record(audit::audit_pk(org), sk, &ev)
+        .expect("audit")
+        .with("due_pk", audit::DUE_AUDIT)
+        .with("due_at", due)
+}
+
 fn items_of(writes: Vec<Write>) -> Vec<Item> {
     writes
         .into_iter()
@@ -176,7 +188,7 @@ async fn seed_table(table: &SqliteTable, accounts: usize) {
             );
             batch.extend(items_of(u.create_writes().expect("writes")));
             let ev = audit::event(now() - days(30), &u.id, "auth.login.success", Some(&u.id));
-            batch.extend(items_of(vec![audit::record(&pid, ev, 12).expect("audit")]));
+            batch.push(legacy_event(&pid, ev));
         }
         made += n;
         if batch.len() >= 50_000 {
@@ -317,7 +329,10 @@ async fn seed_due(ctx: &Ctx, table: &SqliteTable, round: usize) {
         .expect("token");
         writes.push(w);
         let ev = audit::event(now - days(400 + i), "p2u0", "auth.login.success", None);
-        writes.push(audit::record("p2", ev, 12).expect("audit"));
+        writes.push(Write::put(
+            legacy_event("p2", ev),
+            ep_common::table::Cond::NotExists,
+        ));
     }
     for i in 0..5 {
         let item = Item::new(format!("THROTTLE#ID#{r}{i}"), "THROTTLE")

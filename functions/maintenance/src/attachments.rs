@@ -45,7 +45,7 @@ async fn expire_slot(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome, S
         ),
         gc_write(&att.id, &keys, due),
     ];
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {
             sweep_now(ctx, &att.id, &keys, due).await;
             Ok(Outcome::Done(0))
@@ -95,7 +95,7 @@ async fn report_stalled(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome
             ctx.config.audit_retention_months,
         )?,
     ];
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {
             tracing::error!(
                 alert = "attachment_scan_stalled",

@@ -108,7 +108,7 @@ async fn end_one(ctx: &ep_common::Ctx, item: Item, now: Timestamp) -> Result<Out
         ev.detail = Some(format!("{detail};caisse={}", conv.caisse_id));
         writes.push(audit::record(org, ev, ctx.config.audit_retention_months)?);
     }
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { .. }) => {
             return Ok(Outcome::Unfinished(inactivated));

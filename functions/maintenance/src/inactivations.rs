@@ -131,7 +131,7 @@ async fn close(
         ev.detail = Some(reason.to_owned());
         writes.push(audit::record(org, ev, ctx.config.audit_retention_months)?);
     }
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {
             tracing::info!(request = %req.id, state = state.code(), reason, "scheduled inactivation not applied");
             Ok(Outcome::Closed)

@@ -23,13 +23,15 @@
 //! | password reminder | `DUE#password_reminder` | one email 15 days *(config)* before expiry |
 //! | overdue habilitation | `DUE#hab_overdue` | one alert email per request to the caisse's active agents |
 //! | sessions, links, throttles | `DUE#session`, `DUE#token`, `DUE#throttle` | deleted once expired |
-//! | audit events | `DUE#audit` | deleted after `audit_retention_months` |
+//! | audit events | `DUE#audit` | deleted after `audit_retention_months`, oldest first per trail, moving the trail's checkpoint (`audit_trail`) |
+//! | audit chains | `DUE#audit_verify` | each trail's hash chain verified daily (fully every 7 days); a break alerted once (`audit_trail`) |
 //! | failed emails | `DUE#email_failed` | deleted 30 days after failing |
 //! | pending emails | `DUE#email` | sent, retried with backoff, or marked failed |
 //!
 //! Logs carry ids and counts only.
 
 mod attachments;
+pub mod audit_trail;
 mod cleanup;
 mod conventions;
 mod due;
@@ -94,6 +96,10 @@ pub struct RunReport {
     pub tokens: Counts,
     pub throttle: Counts,
     pub audit: Counts,
+    /// Audit trails whose chain was verified.
+    pub audit_check: Counts,
+    /// Of those, trails found broken (alerted once per break).
+    pub audit_broken: u32,
     /// Failed emails deleted 30 days after failing (they name their recipient).
     pub failed_emails: Counts,
     pub emails: DeliveryCounts,
@@ -164,7 +170,10 @@ async fn run_kinds(ctx: &Ctx, report: &mut RunReport) -> Result<(), StoreError> 
         cleanup::expired(&mut k, "sessions", ep_common::sessions::DUE_SESSION).await?;
     report.tokens = cleanup::expired(&mut k, "tokens", ep_common::tokens::DUE_TOKEN).await?;
     report.throttle = cleanup::expired(&mut k, "throttle", cleanup::DUE_THROTTLE).await?;
-    report.audit = cleanup::expired(&mut k, "audit", ep_common::audit::DUE_AUDIT).await?;
+    report.audit = audit_trail::purge(&mut k).await?;
+    let (c, broken) = audit_trail::check(&mut k).await?;
+    report.audit_check = c;
+    report.audit_broken = broken;
     report.failed_emails =
         cleanup::expired(&mut k, "failed_emails", ep_common::emails::DUE_EMAIL_FAILED).await?;
     report.emails = deliver_due(ctx, now, batch).await?;

@@ -110,7 +110,7 @@ async fn purge_one(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome, Sto
 
 /// Commits; false when a condition failed (changed by someone else: next run).
 async fn commit(ctx: &Ctx, writes: Vec<Write>) -> Result<bool, StoreError> {
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => Ok(true),
         Err(StoreError::TransactionCanceled { .. }) => Ok(false),
         Err(e) => Err(e),

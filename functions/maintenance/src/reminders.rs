@@ -60,7 +60,7 @@ async fn commit_and_send(
     email_ids: &[String],
     outcome: Outcome,
 ) -> Result<Outcome, StoreError> {
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { .. }) => return Ok(Outcome::Skipped),
         Err(e) => return Err(e),

@@ -67,7 +67,7 @@ async fn purge_one(ctx: &Ctx, item: Item, now: Timestamp) -> Result<Outcome, Sto
         audit::event(now, SYSTEM, "request.purged", Some(&rec.id)),
         ctx.config.audit_retention_months,
     )?);
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => Ok(Outcome::Done(0)),
         Err(StoreError::TransactionCanceled { .. }) => Ok(Outcome::Skipped),
         Err(e) => Err(e),
@@ -98,7 +98,7 @@ async fn purge_attachments(ctx: &Ctx, loaded: &Loaded, now: Timestamp) -> Result
         writes.push(gc_write(&att.id, &keys, due));
         sweeps.push((att.id.clone(), keys, due));
     }
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {}
         Err(StoreError::TransactionCanceled { .. }) => return Ok(false),
         Err(e) => return Err(e),

@@ -108,3 +108,12 @@ pub fn habilitation_overdue<'a>(
         html: html_page(&paras, link),
     }
 }
+
+/// The kind of a broken audit chain, in words.
+pub fn break_kind(kind: &str) -> &'static str {
+    match kind {
+        "modified" => "Événement modifié",
+        "removed" => "Événement supprimé",
+        _ => "Événement inséré",
+    }
+}

@@ -80,7 +80,7 @@ pub fn not_now(code: &str, detail: impl Into<String>) -> Problem {
 /// builds the transaction again from a fresh read. After the last, 409.
 pub async fn commit(ctx: &Ctx, tx: Tx<'_>, attempt: usize) -> Result<bool, Problem> {
     let (writes, emails) = tx.into_parts();
-    match ctx.table.transact(writes).await {
+    match ep_common::audit::transact(ctx, writes).await {
         Ok(()) => {
             for id in &emails {
                 if let Err(e) = ep_common::emails::deliver(ctx, id).await {

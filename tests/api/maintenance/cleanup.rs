@@ -74,7 +74,7 @@ async fn expired_sessions_links_throttles_and_old_audit_events_are_deleted(b: Ba
         12,
     )
     .unwrap();
-    let keys: Vec<(String, String)> = [
+    let mut keys: Vec<(String, String)> = [
         &old_session,
         &new_session,
         &old_link,
@@ -98,6 +98,20 @@ async fn expired_sessions_links_throttles_and_old_audit_events_are_deleted(b: Ba
         new_ev,
     ]);
     s.commit().await;
+    // The events' keys are given when they are sealed into the chain, at commit.
+    let sealed = env
+        .ctx
+        .table
+        .query_all(&audit::events_query("p1"))
+        .await
+        .unwrap();
+    assert_eq!(sealed.len(), 2);
+    keys.truncate(6);
+    keys.extend(
+        sealed
+            .iter()
+            .map(|i| (i.pk().to_owned(), i.sk().to_owned())),
+    );
 
     let r = env.run().await;
     for (kind, c) in [

@@ -7,6 +7,7 @@
 #[macro_use]
 mod support;
 
+mod audit_chain;
 mod cleanup;
 mod lifecycle;
 mod reminders;

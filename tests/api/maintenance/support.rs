@@ -237,7 +237,9 @@ impl Env {
 
     pub async fn write(&self, writes: Vec<Write>) {
         for chunk in writes.chunks(ep_common::table::MAX_TRANSACT_ITEMS) {
-            self.ctx.table.transact(chunk.to_vec()).await.expect("seed");
+            ep_common::audit::transact(&self.ctx, chunk.to_vec())
+                .await
+                .expect("seed");
         }
     }
 
@@ -248,7 +250,7 @@ impl Env {
     pub async fn audit_actions(&self, org: &str) -> Vec<(String, Option<String>, Option<String>)> {
         self.ctx
             .table
-            .query_all(&Query::new(Index::Table, audit::audit_pk(org)))
+            .query_all(&audit::events_query(org))
             .await
             .unwrap()
             .iter()

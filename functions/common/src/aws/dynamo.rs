@@ -415,7 +415,11 @@ impl Table for DynamoTable {
                         .cancellation_reasons()
                         .iter()
                         .enumerate()
-                        .filter(|(_, r)| r.code() == Some("ConditionalCheckFailed"))
+                        // A concurrent transaction on the same item is a lost race,
+                        // like a failed version check (audit heads are retried on it).
+                        .filter(|(_, r)| {
+                            matches!(r.code(), Some("ConditionalCheckFailed" | "TransactionConflict"))
+                        })
                         .map(|(i, _)| i)
                         .collect();
                     if !failed.is_empty() {
