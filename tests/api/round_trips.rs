@@ -16,10 +16,11 @@ use crate::requests::{Counting, admin, form, submitted, world};
 const MAX_AFTER_SESSION: u64 = 3;
 /// A `GET` that records an audit event (an export, a download) makes one more: the
 /// read of the trail's head that seals the event into its hash chain (issue 15).
-const AUDITED_GETS: [&str; 3] = [
+const AUDITED_GETS: [&str; 4] = [
     "GET /api/partners/{partner_id}/accounts.csv",
     "GET /api/attachments/{attachment_id}/download",
     "GET /api/audit.csv",
+    "GET /api/documents/{version_id}/download",
 ];
 /// Store calls of the session check itself, whatever the gate (session + CGU, then
 /// user + partner).

@@ -158,8 +158,20 @@ impl SqliteTable {
     /// erased content leaves every file of the data directory. Called after a purge.
     pub async fn checkpoint(&self) -> Result<(), StoreError> {
         self.with_conn(|c| {
-            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))
-                .map_err(unavailable)
+            // A reader holding a snapshot makes the checkpoint "busy": it then leaves
+            // frames (maybe erased data) in the WAL. Readers are short: try again.
+            for _ in 0..200 {
+                let busy: i64 = c
+                    .query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |r| r.get(0))
+                    .map_err(unavailable)?;
+                if busy == 0 {
+                    return Ok(());
+                }
+                std::thread::sleep(std::time::Duration::from_millis(10));
+            }
+            Err(StoreError::Unavailable(
+                "the write-ahead log could not be checkpointed (readers busy)".into(),
+            ))
         })
         .await
     }
