@@ -50,7 +50,7 @@ test('audit: an agent filters and exports the journal; an event edited in the st
   const admin = apiClient(gw);
   const { link, identifiant: adminIdent } = await adminActivation(gw);
   await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: FIRST_PASSWORD }, 204);
-  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: FIRST_PASSWORD }, 200);
+  await admin.login(adminIdent, FIRST_PASSWORD);
   await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
   const caisse = await admin.ok('POST', '/api/caisses', {
     name: 'CPAM de Journal', address: '3 rue du Test, 69000 Essai', alt_contact: 'Téléphone 36 46', referents: [],

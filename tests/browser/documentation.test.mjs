@@ -61,7 +61,7 @@ async function setUp(gw) {
   const admin = apiClient(gw);
   const { link, identifiant: adminIdent } = await adminActivation(gw);
   await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: ADMIN_PASSWORD }, 204);
-  await admin.ok('POST', '/api/auth/login', { identifiant: adminIdent, password: ADMIN_PASSWORD }, 200);
+  await admin.login(adminIdent, ADMIN_PASSWORD);
   await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
   const caisse = await admin.ok('POST', '/api/caisses', {
     name: 'CPAM de Villeneuve', address: '1 rue de l\'Exemple, 69000 Villeneuve', alt_contact: 'Téléphone 36 46', referents: [],

@@ -53,7 +53,7 @@ async function setUp(gw) {
   const admin = apiClient(gw);
   const { link, identifiant } = await adminActivation(gw);
   await admin.ok('POST', '/api/auth/activate', { token: decodeURIComponent(link.split('#jeton=')[1]), password: FIRST_PASSWORD }, 204);
-  await admin.ok('POST', '/api/auth/login', { identifiant, password: FIRST_PASSWORD }, 200);
+  await admin.login(identifiant, FIRST_PASSWORD);
   await admin.ok('POST', '/api/me/cgu', { version: (await admin.get('/api/cgu')).body.version }, 200);
   const caisse = await admin.ok('POST', '/api/caisses', {
     name: 'CPAM de Villeneuve', address: '1 rue de l\'Exemple, 69000 Villeneuve', alt_contact: 'Téléphone 36 46, du lundi au vendredi',
