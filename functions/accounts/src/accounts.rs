@@ -3,7 +3,7 @@
 //! caisse (§4.1), habilitation reviews (§4.2).
 
 use ep_common::Ctx;
-use ep_common::http::{Problem, json, parse_json, path_param, respond};
+use ep_common::http::{Problem, json, parse_json, path_param};
 use ep_common::ids::new_id;
 use ep_common::lifecycle::{self, Reason, accounts_of};
 use ep_common::partners::{Review, review_key};
@@ -122,14 +122,7 @@ pub async fn export_csv(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     let mut tx = Tx::new(ctx);
     tx.audit(&org, &authed.user.id, "review.exported", Some(&org))?;
     tx.commit().await?;
-    let mut res = respond(200, "text/csv; charset=utf-8", Body::Text(csv));
-    let day = crate::util::today(ctx);
-    if let Ok(v) = lambda_http::http::HeaderValue::from_str(&format!(
-        "attachment; filename=\"habilitations-{day}.csv\""
-    )) {
-        res.headers_mut().insert("content-disposition", v);
-    }
-    Ok(res)
+    Ok(crate::util::csv_download(ctx, "habilitations", csv))
 }
 
 fn quota_problem(e: ep_domain::quota::QuotaError) -> Problem {

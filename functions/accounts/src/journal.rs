@@ -20,12 +20,13 @@ use ep_common::Ctx;
 use ep_common::audit::verify::{self, Report};
 use ep_common::audit::{self, Event, audit_pk};
 use ep_common::emails::ts_key;
-use ep_common::http::{Problem, json, query_param, respond};
+use ep_common::http::{Problem, json, query_param};
 use ep_common::sessions::Authed;
 use ep_common::table::{Index, Query, SkRange};
 use ep_common::tx::Tx;
 use ep_common::users::{PLATFORM_ORG, Role, ident_key, user_names};
 use ep_domain::calendar::paris;
+use ep_domain::review_csv::csv_cell;
 use jiff::civil::Date;
 use lambda_http::{Body, Request, Response};
 use serde::Serialize;
@@ -317,27 +318,7 @@ pub async fn export_csv(ctx: &Ctx, req: &Request, authed: &Authed) -> Answer {
     ev.detail = more.is_some().then(|| "truncated".to_owned());
     tx.audit_event(&org, ev)?;
     tx.commit().await?;
-    let mut res = respond(200, "text/csv; charset=utf-8", Body::Text(csv));
-    let day = crate::util::today(ctx);
-    if let Ok(v) = lambda_http::http::HeaderValue::from_str(&format!(
-        "attachment; filename=\"journal-{day}.csv\""
-    )) {
-        res.headers_mut().insert("content-disposition", v);
-    }
-    Ok(res)
-}
-
-/// A CSV cell: quoted when needed, and never read as a formula by a spreadsheet.
-fn csv_cell(s: &str) -> String {
-    let mut s = s.to_owned();
-    if s.starts_with(['=', '+', '-', '@']) {
-        s.insert(0, '\'');
-    }
-    if s.contains([';', '"', '\n', '\r']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s
-    }
+    Ok(crate::util::csv_download(ctx, "journal", csv))
 }
 
 /// `POST /api/audit/verify`: verifies the reader's whole trail (from its retention

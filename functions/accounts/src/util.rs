@@ -169,6 +169,23 @@ pub fn today(ctx: &Ctx) -> jiff::civil::Date {
     ep_domain::calendar::paris_date(ctx.now())
 }
 
+/// A CSV download named `<name>-<today>.csv`.
+pub fn csv_download(
+    ctx: &Ctx,
+    name: &str,
+    csv: String,
+) -> lambda_http::Response<lambda_http::Body> {
+    let mut res =
+        ep_common::http::respond(200, "text/csv; charset=utf-8", lambda_http::Body::Text(csv));
+    let day = today(ctx);
+    if let Ok(v) = lambda_http::http::HeaderValue::from_str(&format!(
+        "attachment; filename=\"{name}-{day}.csv\""
+    )) {
+        res.headers_mut().insert("content-disposition", v);
+    }
+    res
+}
+
 /// One page of `query`, starting from the request's `?cursor=`. A cursor that is not
 /// one of ours is the user's mistake (400); anything else is the store's (503).
 pub async fn page_from(

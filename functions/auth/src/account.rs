@@ -104,9 +104,7 @@ pub(crate) async fn change_password(ctx: &Ctx, req: &Request) -> Answer {
     .await
     .map_err(conflict)?;
     sessions::destroy(ctx, &authed.token_hash).await?;
-    let expires = session
-        .expires_at
-        .min(now + jiff::SignedDuration::from_mins(ctx.config.session_idle_minutes));
+    let expires = session.seen_expiry(ctx);
     let res = me_response(ctx, &next, expires, &authed.windows).await?;
     Ok(with_cookie(res, &sessions::set_cookie(ctx, &token)))
 }

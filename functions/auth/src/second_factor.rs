@@ -241,9 +241,7 @@ pub(crate) async fn verify_second_factor(ctx: &Ctx, req: &Request) -> Answer {
     })?;
     settle_success(ctx, &user.identifiant, &source, now).await?;
     tracing::info!(user = %user.id, how, "second factor checked");
-    let expires = session
-        .expires_at
-        .min(now + jiff::SignedDuration::from_mins(ctx.config.session_idle_minutes));
+    let expires = session.seen_expiry(ctx);
     let res = me_response(ctx, &user, expires, &authed.windows).await?;
     Ok(with_cookie(res, &sessions::set_cookie(ctx, &token)))
 }

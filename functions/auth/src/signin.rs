@@ -292,9 +292,7 @@ pub(crate) async fn open_session(
         let body = serde_json::json!({ "second_factor": "pending" });
         return Ok((ep_common::http::json(200, &body), token));
     }
-    let expires = session
-        .expires_at
-        .min(now + jiff::SignedDuration::from_mins(ctx.config.session_idle_minutes));
+    let expires = session.seen_expiry(ctx);
     let res = me_response(ctx, &updated, expires, &[]).await?;
     Ok((res, token))
 }

@@ -41,6 +41,15 @@ pub struct Session {
     pub second_factor_pending: bool,
 }
 
+impl Session {
+    /// Its expiry as the user sees it: the earlier of idle (from the last activity)
+    /// and absolute.
+    pub fn seen_expiry(&self, ctx: &Ctx) -> Timestamp {
+        let idle = self.last_seen_at + SignedDuration::from_mins(ctx.config.session_idle_minutes);
+        idle.min(self.expires_at)
+    }
+}
+
 fn key(hash: &str) -> (String, String) {
     (format!("SESSION#{hash}"), "SESSION".to_owned())
 }
@@ -134,9 +143,7 @@ impl Authed {
 
     /// The session's expiry as the user sees it: the earlier of idle and absolute.
     pub fn expires_at(&self, ctx: &Ctx) -> Timestamp {
-        let idle =
-            self.session.last_seen_at + SignedDuration::from_mins(ctx.config.session_idle_minutes);
-        idle.min(self.session.expires_at)
+        self.session.seen_expiry(ctx)
     }
 }
 

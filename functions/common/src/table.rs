@@ -273,8 +273,7 @@ pub fn validate_transaction(writes: &[Write]) -> Result<(), StoreError> {
             ));
         }
         match w {
-            Write::Put { item, .. } if crate::audit::is_unsealed(w) => {
-                let _ = item;
+            Write::Put { .. } if crate::audit::is_unsealed(w) => {
                 return Err(StoreError::Invalid(
                     "an audit event must be sealed into its trail (audit::transact)".into(),
                 ));
